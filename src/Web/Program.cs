@@ -1,1 +1,26 @@
-return;
+using Cybernet.Web.Infrastructure;
+using Cybernet.Web.Presence;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddAccounts();
+builder.AddClusterClient();
+builder.AddPresence();
+builder.Services.AddRazorPages(o => o.Conventions.AuthorizeFolder("/").AllowAnonymousToFolder("/Account"));
+
+var app = builder.Build();
+await app.MigrateAccountsAsync();
+if (!app.Environment.IsDevelopment())
+{
+    app.UseExceptionHandler("/Error");
+}
+
+app.UseStaticFiles();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapRazorPages();
+app.MapPresence();
+app.MapHealthChecks("/health");
+await app.RunAsync();
+
+/// <summary>Entry point; public so tests can find the assembly.</summary>
+public partial class Program;

@@ -1,0 +1,75 @@
+using Cybernet.Grains.Interfaces.Contacts;
+using Cybernet.Grains.Interfaces.Presence;
+using Cybernet.Grains.Interfaces.Signaling;
+
+namespace Cybernet.Grains.Interfaces.Users;
+
+/// <summary>One per account, keyed by the account id: contacts, presence sessions and signal routing.</summary>
+[Alias("cybernet.user")]
+public interface IUserGrain : IGrainWithGuidKey
+{
+    // Sessions, called by the web node that holds the connection.
+
+    /// <summary>Adds a session (tab/device) held through <paramref name="observer"/>; returns the contact book so the session can render at once.</summary>
+    [Alias("connect")]
+    Task<ContactBook> Connect(string connectionId, ISessionObserver observer, bool active);
+
+    /// <summary>Extends the lease of these sessions; a session not renewed goes offline when its lease runs out.</summary>
+    [Alias("renew")]
+    Task Renew(ISessionObserver observer, ImmutableArray<string> connectionIds);
+
+    [Alias("disconnect")]
+    Task Disconnect(string connectionId);
+
+    /// <summary>A session reports whether its user is at it (visible tab with recent input).</summary>
+    [Alias("set-active")]
+    Task SetActive(string connectionId, bool active);
+
+    [Alias("get-contacts")]
+    Task<ContactBook> GetContacts();
+
+    [Alias("get-presence")]
+    Task<UserPresence> GetPresence();
+
+    // Contacts, called on behalf of this user.
+
+    [Alias("request")]
+    Task RequestContact(Guid userId);
+
+    [Alias("accept")]
+    Task AcceptContact(Guid userId);
+
+    [Alias("decline")]
+    Task DeclineContact(Guid userId);
+
+    [Alias("remove")]
+    Task RemoveContact(Guid userId);
+
+    [Alias("block")]
+    Task Block(Guid userId);
+
+    [Alias("unblock")]
+    Task Unblock(Guid userId);
+
+    // Between user grains: one-way, so two users acting on each other at once never deadlock.
+
+    [OneWay, Alias("on-request")]
+    Task OnContactRequested(Guid from);
+
+    /// <summary>Our request was accepted; <paramref name="accepter"/> carries the accepter's presence.</summary>
+    [OneWay, Alias("on-accepted")]
+    Task OnContactAccepted(UserPresence accepter);
+
+    [OneWay, Alias("on-removed")]
+    Task OnContactRemoved(Guid by);
+
+    /// <summary>A contact's presence changed; answer with ours when <paramref name="wantsReply"/>.</summary>
+    [OneWay, Alias("on-presence")]
+    Task OnContactPresence(UserPresence presence, bool wantsReply);
+
+    // Signaling.
+
+    /// <summary>Relays a signal from a contact to this user's sessions.</summary>
+    [Alias("deliver-signal")]
+    Task<SignalOutcome> DeliverSignal(RelayedSignal signal);
+}

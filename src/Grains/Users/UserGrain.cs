@@ -1,0 +1,373 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+
+namespace Cybernet.Grains.Users;
+
+/// <summary>One per account: the contact book, the live sessions and their presence, and the door for signals to this user.</summary>
+public sealed partial class UserGrain(
+    [PersistentState("user", "users")] IPersistentState<UserState> state,
+    IOptions<PresenceOptions> options,
+    TimeProvider clock,
+    ILogger<UserGrain> logger) : Grain, IUserGrain
+{
+    private readonly PresenceOptions settings = options.Value;
+    private readonly PresenceSessions sessions = new(options.Value.MaxSessions);
+
+    // What this user's sessions are shown of each accepted contact; also who is online to push changes to.
+    private readonly Dictionary<Guid, UserPresence> contactPresence = [];
+    private UserPresence published = new(Guid.Empty, PresenceState.Offline, null, 0, 0);
+    private IGrainTimer? sweep;
+
+    private Guid Me => this.GetPrimaryKey();
+
+    private DateTimeOffset Now => clock.GetUtcNow();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        published = published with { UserId = Me, LastSeen = state.State.LastSeen };
+        return Task.CompletedTask;
+    }
+
+    public async Task<ContactBook> Connect(string connectionId, ISessionObserver observer, bool active)
+    {
+        var evicted = sessions.Upsert(connectionId, observer, active, Now + settings.Lease);
+        if (evicted is not null)
+        {
+            LogSessionEvicted(Me);
+        }
+
+        EnsureSweeping();
+        await PublishPresenceAsync();
+        return GetBook();
+    }
+
+    public async Task Renew(ISessionObserver observer, ImmutableArray<string> connectionIds)
+    {
+        foreach (var id in connectionIds)
+        {
+            sessions.Renew(id, observer, Now + settings.Lease);
+        }
+
+        EnsureSweeping();
+        await PublishPresenceAsync();
+    }
+
+    public async Task Disconnect(string connectionId)
+    {
+        if (sessions.Remove(connectionId))
+        {
+            await PublishPresenceAsync();
+        }
+    }
+
+    public async Task SetActive(string connectionId, bool active)
+    {
+        if (sessions.SetActive(connectionId, active))
+        {
+            await PublishPresenceAsync();
+        }
+    }
+
+    public Task<ContactBook> GetContacts() => Task.FromResult(GetBook());
+
+    public Task<UserPresence> GetPresence() => Task.FromResult(published);
+
+    public async Task RequestContact(Guid userId)
+    {
+        if (userId == Me)
+        {
+            throw new ContactRuleException("You cannot add yourself as a contact.");
+        }
+
+        if (state.State.Contacts.TryGetValue(userId, out var existing))
+        {
+            if (existing.Status == ContactStatus.RequestReceived)
+            {
+                await AcceptContact(userId);
+            }
+
+            // Already a contact, or already asked: asking again changes nothing.
+            return;
+        }
+
+        state.State.Blocked.Remove(userId);
+        state.State.Contacts[userId] = new Contact(userId, ContactStatus.RequestSent, Now);
+        await SaveAndTellSessionsAsync();
+        User(userId).OnContactRequested(Me).Ignore();
+    }
+
+    public async Task AcceptContact(Guid userId)
+    {
+        if (!state.State.Contacts.TryGetValue(userId, out var existing) || existing.Status != ContactStatus.RequestReceived)
+        {
+            throw new ContactRuleException("There is no request from this user to accept.");
+        }
+
+        state.State.Contacts[userId] = existing with { Status = ContactStatus.Accepted, Since = Now };
+        await SaveAndTellSessionsAsync();
+        User(userId).OnContactAccepted(published).Ignore();
+    }
+
+    public async Task DeclineContact(Guid userId)
+    {
+        if (!state.State.Contacts.TryGetValue(userId, out var existing) || existing.Status != ContactStatus.RequestReceived)
+        {
+            throw new ContactRuleException("There is no request from this user to decline.");
+        }
+
+        state.State.Contacts.Remove(userId);
+        await SaveAndTellSessionsAsync();
+        User(userId).OnContactRemoved(Me).Ignore();
+    }
+
+    public async Task RemoveContact(Guid userId)
+    {
+        if (!state.State.Contacts.Remove(userId))
+        {
+            throw new ContactRuleException("This user is not in your contacts.");
+        }
+
+        contactPresence.Remove(userId);
+        await SaveAndTellSessionsAsync();
+        User(userId).OnContactRemoved(Me).Ignore();
+    }
+
+    public async Task Block(Guid userId)
+    {
+        if (userId == Me)
+        {
+            throw new ContactRuleException("You cannot block yourself.");
+        }
+
+        // Silent: the blocked user is not told; from now on they see us offline and their requests go nowhere.
+        var wasOnline = contactPresence.Remove(userId, out var known) && known.State != PresenceState.Offline;
+        state.State.Contacts.Remove(userId);
+        state.State.Blocked.Add(userId);
+        await SaveAndTellSessionsAsync();
+        if (wasOnline)
+        {
+            User(userId).OnContactPresence(UserPresence.Hidden(Me) with { Version = published.Version + 1 }, wantsReply: false).Ignore();
+        }
+    }
+
+    public async Task Unblock(Guid userId)
+    {
+        if (state.State.Blocked.Remove(userId))
+        {
+            await SaveAndTellSessionsAsync();
+        }
+    }
+
+    public async Task OnContactRequested(Guid from)
+    {
+        if (state.State.Blocked.Contains(from))
+        {
+            return;
+        }
+
+        if (state.State.Contacts.TryGetValue(from, out var existing))
+        {
+            if (existing.Status == ContactStatus.RequestSent)
+            {
+                // Both asked: that is consent from both sides.
+                state.State.Contacts[from] = existing with { Status = ContactStatus.Accepted, Since = Now };
+                await SaveAndTellSessionsAsync();
+            }
+
+            if (state.State.Contacts[from].Status == ContactStatus.Accepted)
+            {
+                // They may have lost track of us; confirm so both sides agree.
+                User(from).OnContactAccepted(published).Ignore();
+            }
+
+            return;
+        }
+
+        state.State.Contacts[from] = new Contact(from, ContactStatus.RequestReceived, Now);
+        await SaveAndTellSessionsAsync();
+    }
+
+    public async Task OnContactAccepted(UserPresence accepter)
+    {
+        var by = accepter.UserId;
+        if (state.State.Blocked.Contains(by))
+        {
+            return;
+        }
+
+        if (!state.State.Contacts.TryGetValue(by, out var existing))
+        {
+            // We withdrew the request meanwhile: make them drop us too.
+            User(by).OnContactRemoved(Me).Ignore();
+            return;
+        }
+
+        if (existing.Status != ContactStatus.Accepted)
+        {
+            state.State.Contacts[by] = existing with { Status = ContactStatus.Accepted, Since = Now };
+            await SaveAndTellSessionsAsync();
+        }
+
+        await OnContactPresence(accepter, wantsReply: true);
+    }
+
+    public async Task OnContactRemoved(Guid by)
+    {
+        contactPresence.Remove(by);
+        if (state.State.Contacts.Remove(by))
+        {
+            await SaveAndTellSessionsAsync();
+        }
+    }
+
+    public Task OnContactPresence(UserPresence presence, bool wantsReply)
+    {
+        var from = presence.UserId;
+        if (state.State.Blocked.Contains(from))
+        {
+            if (wantsReply)
+            {
+                User(from).OnContactPresence(UserPresence.Hidden(Me), wantsReply: false).Ignore();
+            }
+
+            return Task.CompletedTask;
+        }
+
+        if (!IsAccepted(from))
+        {
+            return Task.CompletedTask;
+        }
+
+        if (!contactPresence.TryGetValue(from, out var known) || known.Version < presence.Version || presence.Version == 0)
+        {
+            contactPresence[from] = presence;
+            foreach (var (observer, ids) in sessions.ByNode())
+            {
+                observer.PresenceChanged(ids, presence).Ignore();
+            }
+        }
+
+        if (wantsReply)
+        {
+            User(from).OnContactPresence(published, wantsReply: false).Ignore();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<SignalOutcome> DeliverSignal(RelayedSignal signal)
+    {
+        var fromSelf = signal.FromUser == Me;
+        if (!fromSelf && state.State.Blocked.Contains(signal.FromUser))
+        {
+            // Silent block: to the sender we look offline.
+            return Task.FromResult(SignalOutcome.RecipientOffline);
+        }
+
+        if (!fromSelf && !IsAccepted(signal.FromUser))
+        {
+            return Task.FromResult(SignalOutcome.NotAContact);
+        }
+
+        if (signal.ToSession is not null && !sessions.Contains(signal.ToSession))
+        {
+            return Task.FromResult(SignalOutcome.RecipientOffline);
+        }
+
+        var delivered = false;
+        foreach (var (observer, ids) in sessions.ByNode(signal.ToSession))
+        {
+            var targets = fromSelf ? ids.Remove(signal.FromSession) : ids;
+            if (targets.Length > 0)
+            {
+                observer.SignalReceived(targets, signal).Ignore();
+                delivered = true;
+            }
+        }
+
+        return Task.FromResult(delivered ? SignalOutcome.Delivered : SignalOutcome.RecipientOffline);
+    }
+
+    private bool IsAccepted(Guid userId) =>
+        state.State.Contacts.TryGetValue(userId, out var contact) && contact.Status == ContactStatus.Accepted;
+
+    private ContactBook GetBook() => new(
+        [.. state.State.Contacts.Values.OrderBy(c => c.Since)],
+        [.. state.State.Blocked],
+        [.. contactPresence.Values.Where(p => IsAccepted(p.UserId))]);
+
+    private IUserGrain User(Guid userId) => GrainFactory.GetGrain<IUserGrain>(userId);
+
+    private async Task SaveAndTellSessionsAsync()
+    {
+        await state.WriteStateAsync();
+        foreach (var (observer, ids) in sessions.ByNode())
+        {
+            observer.ContactsChanged(ids).Ignore();
+        }
+    }
+
+    /// <summary>Recomputes presence from the sessions and, when it changed, tells the contacts that need to know.</summary>
+    private async Task PublishPresenceAsync()
+    {
+        var stateNow = sessions.State;
+        if (stateNow == published.State && sessions.Count == published.Devices)
+        {
+            return;
+        }
+
+        var cameOnline = published.State == PresenceState.Offline;
+        var lastSeen = state.State.LastSeen;
+        if (stateNow == PresenceState.Offline)
+        {
+            var now = Now;
+            lastSeen = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero);
+            state.State.LastSeen = lastSeen;
+            await state.WriteStateAsync();
+            sweep?.Dispose();
+            sweep = null;
+        }
+
+        // Versions must grow across activations too, so they follow the clock.
+        var version = Math.Max(published.Version + 1, Now.UtcTicks);
+        published = new UserPresence(Me, stateNow, lastSeen, sessions.Count, version);
+        LogPresenceChanged(Me, stateNow, sessions.Count);
+
+        foreach (var contact in state.State.Contacts.Values.Where(c => c.Status == ContactStatus.Accepted))
+        {
+            // Coming online we ask everyone for their presence; otherwise only contacts known online need the change.
+            if (cameOnline)
+            {
+                User(contact.UserId).OnContactPresence(published, wantsReply: true).Ignore();
+            }
+            else if (contactPresence.TryGetValue(contact.UserId, out var theirs) && theirs.State != PresenceState.Offline)
+            {
+                User(contact.UserId).OnContactPresence(published, wantsReply: false).Ignore();
+            }
+        }
+    }
+
+    private void EnsureSweeping()
+    {
+        sweep ??= this.RegisterGrainTimer(SweepExpiredAsync, settings.Sweep, settings.Sweep);
+    }
+
+    private async Task SweepExpiredAsync(CancellationToken cancellationToken)
+    {
+        if (sessions.RemoveExpired(Now) > 0)
+        {
+            LogSessionsExpired(Me);
+            await PublishPresenceAsync();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "User {UserId} is {State} on {Devices} device(s)")]
+    private partial void LogPresenceChanged(Guid userId, PresenceState state, int devices);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sessions of user {UserId} expired without renewal")]
+    private partial void LogSessionsExpired(Guid userId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId} reached the session cap; the oldest session was dropped")]
+    private partial void LogSessionEvicted(Guid userId);
+}

@@ -1,0 +1,15 @@
+namespace Cybernet.Grains.Users;
+
+/// <summary>What a user's grain keeps across restarts: relationships and last seen. Never content.</summary>
+[GenerateSerializer, Alias("cybernet.user-state")]
+public sealed class UserState
+{
+    [Id(0)]
+    public Dictionary<Guid, Contact> Contacts { get; set; } = [];
+
+    [Id(1)]
+    public HashSet<Guid> Blocked { get; set; } = [];
+
+    [Id(2)]
+    public DateTimeOffset? LastSeen { get; set; }
+}

@@ -1,0 +1,13 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Cybernet.Web.Accounts;
+
+/// <summary>Sign-in cookie settings.</summary>
+public sealed class AccountOptions
+{
+    public const string SectionName = "Accounts";
+
+    /// <summary>How long a sign-in lasts without use (sliding).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "90.00:00:00")]
+    public TimeSpan CookieLifetime { get; set; } = TimeSpan.FromDays(14);
+}

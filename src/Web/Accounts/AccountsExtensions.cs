@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace Cybernet.Web.Accounts;
+
+/// <summary>Identity on PostgreSQL with cookie sign-in, and its schema migrations.</summary>
+public static class AccountsExtensions
+{
+    public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("Postgres")
+            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
+        builder.Services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        var accounts = builder.Configuration.GetSection(AccountOptions.SectionName).Get<AccountOptions>() ?? new AccountOptions();
+
+        builder.Services.AddDbContext<AccountsDbContext>(o => o.UseNpgsql(connectionString,
+            npgsql => npgsql.MigrationsHistoryTable(AccountsDbContext.HistoryTable, AccountsDbContext.Schema)));
+
+        builder.Services
+            .AddIdentity<AppUser, IdentityRole<Guid>>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.User.AllowedUserNameCharacters = UserNameRules.AllowedCharacters;
+                o.Password.RequiredLength = 10;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireLowercase = true;
+                o.Password.RequireDigit = true;
+                o.Lockout.AllowedForNewUsers = true;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+                o.SignIn.RequireConfirmedAccount = false;
+            })
+            .AddEntityFrameworkStores<AccountsDbContext>()
+            .AddDefaultTokenProviders()
+            .AddClaimsPrincipalFactory<DisplayNameClaimsFactory>();
+
+        builder.Services.ConfigureApplicationCookie(o =>
+        {
+            o.Cookie.Name = "cybernet.auth";
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.LoginPath = "/Account/SignIn";
+            o.LogoutPath = "/Account/SignOut";
+            o.AccessDeniedPath = "/Account/SignIn";
+            o.ExpireTimeSpan = accounts.CookieLifetime;
+            o.SlidingExpiration = true;
+        });
+
+        builder.Services.AddHealthChecks().AddDbContextCheck<AccountsDbContext>("postgres");
+        return builder;
+    }
+
+    /// <summary>Applies pending Identity migrations. EF Core holds a database lock meanwhile, so nodes starting together are safe.</summary>
+    public static async Task MigrateAccountsAsync(this WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
+        await db.Database.MigrateAsync(app.Lifetime.ApplicationStopping);
+    }
+}

@@ -1,0 +1,96 @@
+// The one SignalR connection of this session: presence, contacts and signals.
+import { HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from "@microsoft/signalr";
+import type { ContactList, IncomingSignal, Presence } from "./types.js";
+
+export type LinkState = "connecting" | "connected" | "reconnecting" | "disconnected";
+
+export interface SessionEvents {
+  presence(p: Presence): void;
+  contactsChanged(): void;
+  signal(s: IncomingSignal): void;
+  link(state: LinkState, detail?: string): void;
+}
+
+export class SessionLink {
+  private readonly hub: HubConnection;
+
+  constructor(private readonly events: SessionEvents, url = "/hubs/session") {
+    this.hub = new HubConnectionBuilder()
+      .withUrl(url)
+      .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => Math.min(1000 * 2 ** ctx.previousRetryCount, 15_000) })
+      .configureLogging(LogLevel.Warning)
+      .build();
+    this.hub.on("Presence", (p: Presence) => events.presence(p));
+    this.hub.on("ContactsChanged", () => events.contactsChanged());
+    this.hub.on("Signal", (s: IncomingSignal) => events.signal(s));
+    this.hub.onreconnecting(() => events.link("reconnecting"));
+    this.hub.onreconnected(() => {
+      events.link("connected");
+      events.contactsChanged();
+    });
+    this.hub.onclose((err) => events.link("disconnected", err?.message));
+  }
+
+  get connected(): boolean {
+    return this.hub.state === HubConnectionState.Connected;
+  }
+
+  /** Connects, retrying with backoff; a rejected sign-in (expired cookie) sends the user to the sign-in page. */
+  async start(): Promise<void> {
+    this.events.link("connecting");
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.hub.start();
+        this.events.link("connected");
+        return;
+      } catch (err) {
+        if (err instanceof Error && /401|403/.test(err.message)) {
+          window.location.assign(`/Account/SignIn?ReturnUrl=${encodeURIComponent(location.pathname)}`);
+          return;
+        }
+        this.events.link("reconnecting", err instanceof Error ? err.message : String(err));
+        await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 15_000)));
+      }
+    }
+  }
+
+  getContacts(): Promise<ContactList> {
+    return this.hub.invoke<ContactList>("GetContacts");
+  }
+
+  setActive(active: boolean): Promise<void> {
+    return this.hub.invoke("SetActive", active);
+  }
+
+  requestContact(userName: string): Promise<string> {
+    return this.hub.invoke<string>("RequestContact", userName);
+  }
+
+  accept(userId: string): Promise<void> {
+    return this.hub.invoke("AcceptContact", userId);
+  }
+
+  decline(userId: string): Promise<void> {
+    return this.hub.invoke("DeclineContact", userId);
+  }
+
+  remove(userId: string): Promise<void> {
+    return this.hub.invoke("RemoveContact", userId);
+  }
+
+  block(userId: string): Promise<void> {
+    return this.hub.invoke("BlockUser", userId);
+  }
+
+  unblock(userId: string): Promise<void> {
+    return this.hub.invoke("UnblockUser", userId);
+  }
+}
+
+/** The readable part of a hub error ("HubException: ..." is how SignalR wraps it). */
+export function hubErrorText(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const marker = "HubException: ";
+  const at = text.indexOf(marker);
+  return at >= 0 ? text.slice(at + marker.length) : "Something went wrong. Try again.";
+}

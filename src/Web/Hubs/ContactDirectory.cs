@@ -1,0 +1,36 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Cybernet.Web.Hubs;
+
+/// <summary>Joins a user's contact book (ids, from the grain) with names from the accounts table.</summary>
+public sealed class ContactDirectory(AccountsDbContext db)
+{
+    public async Task<Guid?> FindUserIdAsync(string userName, CancellationToken cancellationToken)
+    {
+        var normalized = db.Users.Where(u => u.NormalizedUserName == userName.ToUpperInvariant());
+        return await normalized.Select(u => (Guid?)u.Id).FirstOrDefaultAsync(cancellationToken);
+    }
+
+    public async Task<ContactListDto> DescribeAsync(ContactBook book, CancellationToken cancellationToken)
+    {
+        var ids = book.Contacts.Select(c => c.UserId).Concat(book.Blocked).Distinct().ToList();
+        var names = await db.Users.Where(u => ids.Contains(u.Id))
+            .Select(u => new { u.Id, u.UserName, u.DisplayName })
+            .ToDictionaryAsync(u => u.Id, cancellationToken);
+        var presence = book.KnownPresence.ToDictionary(p => p.UserId);
+
+        PersonDto? Person(Guid id, DateTimeOffset since) =>
+            names.TryGetValue(id, out var n) ? new PersonDto(id, n.UserName!, n.DisplayName, since) : null;
+
+        List<PersonDto> Of(ContactStatus status) =>
+            [.. book.Contacts.Where(c => c.Status == status).Select(c => Person(c.UserId, c.Since)).OfType<PersonDto>()];
+
+        var contacts = Of(ContactStatus.Accepted)
+            .Select(p => new ContactDto(p.UserId, p.UserName, p.DisplayName,
+                presence.TryGetValue(p.UserId, out var known) ? PresenceDto.From(known) : null))
+            .OrderBy(c => c.DisplayName, StringComparer.CurrentCultureIgnoreCase)
+            .ToList();
+        var blocked = book.Blocked.Select(id => Person(id, DateTimeOffset.MinValue)).OfType<PersonDto>().ToList();
+        return new ContactListDto(contacts, Of(ContactStatus.RequestReceived), Of(ContactStatus.RequestSent), blocked);
+    }
+}

@@ -1,0 +1,32 @@
+using System.Text.Json.Serialization;
+
+namespace Cybernet.Web.Hubs;
+
+/// <summary>Presence as the browser sees it.</summary>
+public sealed record PresenceDto(Guid UserId, string State, DateTimeOffset? LastSeen, int Devices, long Version)
+{
+    public static PresenceDto From(UserPresence p) =>
+        new(p.UserId, p.State.ToString().ToLowerInvariant(), p.LastSeen, p.Devices, p.Version);
+}
+
+/// <summary>Someone on a list: a contact, a request, a blocked user.</summary>
+public sealed record PersonDto(Guid UserId, string UserName, string DisplayName, DateTimeOffset Since);
+
+/// <summary>An accepted contact with presence, or null presence while it is not yet known.</summary>
+public sealed record ContactDto(Guid UserId, string UserName, string DisplayName, PresenceDto? Presence);
+
+/// <summary>The sidebar and the requests inbox in one answer.</summary>
+public sealed record ContactListDto(
+    IReadOnlyList<ContactDto> Contacts,
+    IReadOnlyList<PersonDto> Incoming,
+    IReadOnlyList<PersonDto> Outgoing,
+    IReadOnlyList<PersonDto> Blocked);
+
+/// <summary>A signal as sent by a browser: to a contact (or one of their sessions), of a known kind, with an opaque payload.</summary>
+public sealed record SignalDto(Guid? To, string? ToSession, string? Kind, string? Payload);
+
+/// <summary>A signal as received by a browser.</summary>
+public sealed record IncomingSignalDto(Guid From, string FromSession, string Kind, string Payload);
+
+/// <summary>What happened to a signal.</summary>
+public sealed record SignalResultDto([property: JsonConverter(typeof(JsonStringEnumConverter<SignalOutcome>))] SignalOutcome Outcome);

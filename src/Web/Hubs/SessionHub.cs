@@ -1,0 +1,85 @@
+using System.Security.Claims;
+using Cybernet.Web.Presence;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Cybernet.Web.Hubs;
+
+/// <summary>
+/// One connection per browser session: presence, the contact book, and signals to contacts.
+/// Every user mistake comes back as a <see cref="HubException"/> with a readable message; the connection stays up.
+/// </summary>
+[Authorize]
+public sealed class SessionHub(SessionRegistry registry, ContactDirectory directory, IGrainFactory grains)
+    : Hub<ISessionClient>
+{
+    private Guid Me => Guid.Parse(Context.User!.FindFirstValue(ClaimTypes.NameIdentifier)!);
+
+    private IUserGrain MyGrain => grains.GetGrain<IUserGrain>(Me);
+
+    public override async Task OnConnectedAsync()
+    {
+        // A new tab counts as active until it reports otherwise.
+        await registry.ConnectAsync(Me, Context.ConnectionId, active: true);
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        await registry.DisconnectAsync(Me, Context.ConnectionId);
+    }
+
+    /// <summary>This session's id, as other sessions address it in signals.</summary>
+    public string WhoAmI() => Context.ConnectionId;
+
+    public async Task<ContactListDto> GetContacts() =>
+        await directory.DescribeAsync(await MyGrain.GetContacts(), Context.ConnectionAborted);
+
+    public async Task SetActive(bool active) => await MyGrain.SetActive(Context.ConnectionId, active);
+
+    public async Task<string> RequestContact(string? userName)
+    {
+        var normalized = UserNameRules.Normalize(userName ?? "");
+        if (!UserNameRules.IsValid(normalized))
+        {
+            throw new HubException($"That is not a valid username: {UserNameRules.Description}");
+        }
+
+        var target = await directory.FindUserIdAsync(normalized, Context.ConnectionAborted)
+            ?? throw new HubException($"No one is called @{normalized}.");
+        if (target == Me)
+        {
+            throw new HubException("That is you. Ask someone else.");
+        }
+
+        await MyGrain.RequestContact(target);
+        return $"Request sent to @{normalized}.";
+    }
+
+    public Task AcceptContact(Guid userId) => MyGrain.AcceptContact(Required(userId));
+
+    public Task DeclineContact(Guid userId) => MyGrain.DeclineContact(Required(userId));
+
+    public Task RemoveContact(Guid userId) => MyGrain.RemoveContact(Required(userId));
+
+    public Task BlockUser(Guid userId) => MyGrain.Block(Required(userId));
+
+    public Task UnblockUser(Guid userId) => MyGrain.Unblock(Required(userId));
+
+    /// <summary>Relays a WebRTC signal to a contact's sessions (or to one of my own other sessions). The payload is never stored or logged.</summary>
+    public async Task<SignalResultDto> SendSignal(SignalDto? signal)
+    {
+        if (SignalRules.Problem(signal) is { } problem)
+        {
+            throw new HubException(problem);
+        }
+
+        var relayed = new RelayedSignal(Me, Context.ConnectionId, signal!.ToSession, signal.Kind!, signal.Payload!);
+        var outcome = await grains.GetGrain<IUserGrain>(signal.To!.Value).DeliverSignal(relayed);
+        return outcome == SignalOutcome.NotAContact
+            ? throw new HubException("You can only signal your contacts.")
+            : new SignalResultDto(outcome);
+    }
+
+    private static Guid Required(Guid userId) =>
+        userId == Guid.Empty ? throw new HubException("A user id is required.") : userId;
+}

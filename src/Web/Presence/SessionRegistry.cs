@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace Cybernet.Web.Presence;
+
+/// <summary>
+/// The sessions (SignalR connections) this node holds, per user. Registers them with each user's grain
+/// through this node's one observer and renews their leases, so a node that dies takes its sessions offline.
+/// </summary>
+public sealed partial class SessionRegistry(
+    IGrainFactory grains,
+    SessionObserver observer,
+    IOptions<PresenceClientOptions> options,
+    ILogger<SessionRegistry> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<Guid, HashSet<string>> sessionsByUser = new();
+    private ISessionObserver? reference;
+
+    /// <summary>The address grains push to; created once per node and kept alive by this registry.</summary>
+    private ISessionObserver Reference => reference ??= grains.CreateObjectReference<ISessionObserver>(observer);
+
+    public async Task<ContactBook> ConnectAsync(Guid userId, string connectionId, bool active)
+    {
+        var set = sessionsByUser.GetOrAdd(userId, _ => []);
+        lock (set)
+        {
+            set.Add(connectionId);
+        }
+
+        return await grains.GetGrain<IUserGrain>(userId).Connect(connectionId, Reference, active);
+    }
+
+    public async Task DisconnectAsync(Guid userId, string connectionId)
+    {
+        if (sessionsByUser.TryGetValue(userId, out var set))
+        {
+            lock (set)
+            {
+                set.Remove(connectionId);
+                if (set.Count == 0)
+                {
+                    sessionsByUser.TryRemove(new KeyValuePair<Guid, HashSet<string>>(userId, set));
+                }
+            }
+        }
+
+        await grains.GetGrain<IUserGrain>(userId).Disconnect(connectionId);
+    }
+
+    public int SessionCount => sessionsByUser.Values.Sum(s => s.Count);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.RenewEvery);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            await RenewAllAsync(stoppingToken);
+        }
+    }
+
+    private async Task RenewAllAsync(CancellationToken cancellationToken)
+    {
+        var batch = sessionsByUser.Select(entry =>
+        {
+            lock (entry.Value)
+            {
+                return (UserId: entry.Key, Ids: entry.Value.ToImmutableArray());
+            }
+        }).Where(e => e.Ids.Length > 0).ToList();
+
+        await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (entry, _) =>
+        {
+            try
+            {
+                await grains.GetGrain<IUserGrain>(entry.UserId).Renew(Reference, entry.Ids);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The next round tries again, well before the lease runs out.
+                LogRenewFailed(ex, entry.UserId);
+            }
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the sessions of user {UserId} failed")]
+    private partial void LogRenewFailed(Exception exception, Guid userId);
+}
