@@ -239,7 +239,8 @@ public sealed partial class UserGrain(
             return Task.CompletedTask;
         }
 
-        if (!contactPresence.TryGetValue(from, out var known) || known.Version < presence.Version || presence.Version == 0)
+        // With no session here nobody watches; keeping it would only go stale, since changes are pushed to online users only.
+        if (sessions.Count > 0 && (!contactPresence.TryGetValue(from, out var known) || known.Version < presence.Version || presence.Version == 0))
         {
             contactPresence[from] = presence;
             foreach (var (observer, ids) in sessions.ByNode())
@@ -345,6 +346,11 @@ public sealed partial class UserGrain(
             {
                 User(contact.UserId).OnContactPresence(published, wantsReply: false).Ignore();
             }
+        }
+
+        if (stateNow == PresenceState.Offline)
+        {
+            contactPresence.Clear();
         }
     }
 

@@ -1,0 +1,4 @@
+global using Cybernet.Grains.Users;
+global using Orleans;
+global using Orleans.Configuration;
+global using Orleans.Hosting;

@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Cybernet.Testing;
+
+/// <summary>A silo or web node of ours, run as a real process from its build output, with its output kept for inspection.</summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly StringBuilder output = new();
+
+    private NodeProcess(string name, Process process, int httpPort)
+    {
+        Name = name;
+        this.process = process;
+        HttpPort = httpPort;
+        BaseAddress = new Uri($"http://127.0.0.1:{httpPort}");
+    }
+
+    public string Name { get; }
+
+    public int HttpPort { get; }
+
+    public Uri BaseAddress { get; }
+
+    public bool HasExited => process.HasExited;
+
+    /// <summary>Everything the process wrote to stdout and stderr so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts src/{project}'s built assembly with the given settings (as environment variables) and waits for /health.</summary>
+    public static async Task<NodeProcess> StartAsync(string project, string name, IReadOnlyDictionary<string, string> settings, TimeSpan? timeout = null)
+    {
+        var root = RepositoryRoot();
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0
+        var dll = Path.Combine(root, "src", project, "bin", configuration, "net10.0", $"Cybernet.{project}.dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"Build {project} first; not found", dll);
+        }
+
+        var port = FreePort.Next();
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.Combine(root, "src", project),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(dll);
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add($"http://127.0.0.1:{port}");
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        info.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        info.Environment["ASPNETCORE_CONTENTROOT"] = info.WorkingDirectory;
+        info.Environment["Logging__LogLevel__Default"] = "Information";
+        foreach (var (key, value) in settings)
+        {
+            info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {name}");
+        var node = new NodeProcess(name, process, port);
+        process.OutputDataReceived += (_, e) => node.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => node.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        await TestWait.UntilAsync(async () =>
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{name} exited with {process.ExitCode}:\n{node.Output}");
+            }
+
+            try
+            {
+                return (await http.GetAsync(new Uri(node.BaseAddress, "/health"))).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+            catch (TaskCanceledException)
+            {
+                return false;
+            }
+        }, timeout ?? TimeSpan.FromSeconds(90), $"{name} is healthy");
+        return node;
+    }
+
+    /// <summary>Kills the process outright, as a crash would: no graceful shutdown, no goodbye to the cluster.</summary>
+    public async Task KillAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        process.Dispose();
+    }
+
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "CybernetCall.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("CybernetCall.sln not found above the test assembly.");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (output)
+        {
+            output.AppendLine(line);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+global using Cybernet.Testing;
+global using Xunit;

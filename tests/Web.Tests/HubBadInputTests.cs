@@ -1,0 +1,112 @@
+using System.Net;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Cybernet.Web.Tests;
+
+/// <summary>Every mistake a client can make gets a readable error; the connection stays up and nothing is stored.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class HubBadInputTests(ClusterFixture fixture)
+{
+    private static async Task StillWorksAndStoredNothing(TestUser user)
+    {
+        Assert.Equal(HubConnectionState.Connected, user.Hub!.State);
+        var contacts = await user.ContactsAsync();
+        Assert.Equal(0, contacts.GetProperty("contacts").GetArrayLength());
+        Assert.Equal(0, contacts.GetProperty("outgoing").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Requesting_an_unknown_user_says_so()
+    {
+        await using var a = await TestUser.SignUpAsync(fixture.Web1);
+        await a.ConnectAsync();
+
+        var error = await Assert.ThrowsAsync<HubException>(() => a.Hub!.InvokeAsync<string>("RequestContact", "nobody-here-123"));
+        Assert.Contains("No one is called @nobody-here-123", error.Message, StringComparison.Ordinal);
+
+        var invalid = await Assert.ThrowsAsync<HubException>(() => a.Hub!.InvokeAsync<string>("RequestContact", "<script>"));
+        Assert.Contains("not a valid username", invalid.Message, StringComparison.Ordinal);
+
+        var self = await Assert.ThrowsAsync<HubException>(() => a.Hub!.InvokeAsync<string>("RequestContact", a.UserName));
+        Assert.Contains("That is you", self.Message, StringComparison.Ordinal);
+        await StillWorksAndStoredNothing(a);
+    }
+
+    [Fact]
+    public async Task Signals_to_strangers_and_unknown_users_are_refused()
+    {
+        await using var a = await TestUser.SignUpAsync(fixture.Web1);
+        await using var stranger = await TestUser.SignUpAsync(fixture.Web2);
+        await a.ConnectAsync();
+        await stranger.ConnectAsync();
+
+        var toStranger = await Assert.ThrowsAsync<HubException>(() =>
+            a.Hub!.InvokeAsync<object>("SendSignal", new { to = stranger.Id, kind = "offer", payload = "v=0" }));
+        Assert.Contains("only signal your contacts", toStranger.Message, StringComparison.Ordinal);
+
+        var toNobody = await Assert.ThrowsAsync<HubException>(() =>
+            a.Hub!.InvokeAsync<object>("SendSignal", new { to = Guid.NewGuid(), kind = "offer", payload = "v=0" }));
+        Assert.Contains("only signal your contacts", toNobody.Message, StringComparison.Ordinal);
+        Assert.True(stranger.Signals.IsEmpty);
+
+        var acceptNothing = await Assert.ThrowsAsync<HubException>(() => a.Hub!.InvokeAsync("AcceptContact", stranger.Id));
+        Assert.Contains("no request", acceptNothing.Message, StringComparison.OrdinalIgnoreCase);
+        await StillWorksAndStoredNothing(a);
+    }
+
+    [Fact]
+    public async Task Oversized_and_malformed_signals_are_refused_and_the_connection_stays_up()
+    {
+        await using var a = await TestUser.SignUpAsync(fixture.Web1);
+        await using var b = await TestUser.SignUpAsync(fixture.Web2);
+        await a.ConnectAsync();
+        await b.ConnectAsync();
+        await Befriend.ContactsAsync(a, b);
+
+        var big = await Assert.ThrowsAsync<HubException>(() =>
+            a.Hub!.InvokeAsync<object>("SendSignal", new { to = b.Id, kind = "offer", payload = new string('x', 100_000) }));
+        Assert.Contains("too large", big.Message, StringComparison.Ordinal);
+
+        var noKind = await Assert.ThrowsAsync<HubException>(() =>
+            a.Hub!.InvokeAsync<object>("SendSignal", new { to = b.Id, payload = "v=0" }));
+        Assert.Contains("needs a kind", noKind.Message, StringComparison.Ordinal);
+
+        var badKind = await Assert.ThrowsAsync<HubException>(() =>
+            a.Hub!.InvokeAsync<object>("SendSignal", new { to = b.Id, kind = "rm -rf", payload = "v=0" }));
+        Assert.Contains("Unknown signal kind", badKind.Message, StringComparison.Ordinal);
+
+        var wrongType = await Assert.ThrowsAsync<HubException>(() => a.Hub!.InvokeAsync("AcceptContact", "not-a-guid"));
+        Assert.Contains("AcceptContact", wrongType.Message, StringComparison.Ordinal);
+
+        Assert.Equal(HubConnectionState.Connected, a.Hub!.State);
+        Assert.True(b.Signals.IsEmpty);
+
+        // A well-formed signal still goes through on the same connection.
+        var ok = await a.Hub!.InvokeAsync<System.Text.Json.JsonElement>("SendSignal", new { to = b.Id, kind = "offer", payload = "v=0" });
+        Assert.Equal("Delivered", ok.GetProperty("outcome").GetString());
+        await TestWait.UntilAsync(() => Task.FromResult(!b.Signals.IsEmpty), TimeSpan.FromSeconds(10), "B gets the good signal");
+    }
+
+    [Fact]
+    public async Task An_expired_sign_in_is_refused_and_closes_the_open_connection()
+    {
+        var shortLived = await fixture.Cluster!.AddWebAsync("web-short-cookie", new Dictionary<string, string> { ["Accounts:CookieLifetime"] = "00:00:03" });
+        await using var a = await TestUser.SignUpAsync(shortLived.BaseAddress);
+        var hub = await a.ConnectAsync();
+        var closed = new TaskCompletionSource();
+        hub.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var reconnect = await Assert.ThrowsAsync<HttpRequestException>(() => a.ConnectAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, reconnect.StatusCode);
+        var page = await a.GetAsync("/");
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.Contains("/Account/SignIn", page.Headers.Location!.ToString(), StringComparison.Ordinal);
+    }
+}

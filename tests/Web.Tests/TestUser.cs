@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Cybernet.Web.Tests;
+
+/// <summary>A person using the app through real HTTP and a real SignalR connection.</summary>
+public sealed partial class TestUser : IAsyncDisposable
+{
+    private readonly CookieContainer cookies = new();
+    private readonly HttpClient http;
+
+    private TestUser(Uri web, string userName)
+    {
+        Web = web;
+        UserName = userName;
+        http = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = web };
+    }
+
+    public Uri Web { get; }
+
+    public string UserName { get; }
+
+    public Guid Id { get; private set; }
+
+    public HubConnection? Hub { get; private set; }
+
+    public ConcurrentQueue<JsonElement> PresenceUpdates { get; } = new();
+
+    public ConcurrentQueue<JsonElement> Signals { get; } = new();
+
+    public static string NewName(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..20];
+
+    /// <summary>Signs up through the real form and keeps the sign-in cookie.</summary>
+    public static async Task<TestUser> SignUpAsync(Uri web, string? userName = null)
+    {
+        var user = new TestUser(web, userName ?? NewName("user"));
+        var response = await user.PostFormAsync("/Account/SignUp", new()
+        {
+            ["Input.UserName"] = user.UserName,
+            ["Input.DisplayName"] = $"Test {user.UserName}",
+            ["Input.Email"] = $"{user.UserName}@example.test",
+            ["Input.Password"] = "correct horse 42",
+        });
+        if (response.StatusCode != HttpStatusCode.Redirect)
+        {
+            throw new InvalidOperationException($"Sign-up failed: {response.StatusCode}\n{await response.Content.ReadAsStringAsync()}");
+        }
+
+        var page = await user.http.GetStringAsync("/");
+        user.Id = Guid.Parse(UserIdAttribute().Match(page).Groups[1].Value);
+        return user;
+    }
+
+    /// <summary>The same account on another web node (another device): copies the sign-in cookie.</summary>
+    public TestUser OnAnotherNode(Uri web)
+    {
+        var other = new TestUser(web, UserName) { Id = Id };
+        foreach (Cookie c in cookies.GetAllCookies())
+        {
+            other.cookies.Add(web, new Cookie(c.Name, c.Value, "/"));
+        }
+
+        return other;
+    }
+
+    public async Task<HubConnection> ConnectAsync()
+    {
+        var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(Web, "/hubs/session"), o => o.Cookies = cookies)
+            .Build();
+        hub.On<JsonElement>("Presence", p => PresenceUpdates.Enqueue(p));
+        hub.On<JsonElement>("Signal", s => Signals.Enqueue(s));
+        hub.On("ContactsChanged", () => { });
+        await hub.StartAsync();
+        Hub = hub;
+        return hub;
+    }
+
+    /// <summary>The state ("online", "away", "offline") last pushed for <paramref name="userId"/>, or null.</summary>
+    public string? LastPresenceOf(Guid userId) => PresenceUpdates
+        .Where(p => p.GetProperty("userId").GetGuid() == userId)
+        .Select(p => p.GetProperty("state").GetString())
+        .LastOrDefault();
+
+    public async Task<JsonElement> ContactsAsync() => await Hub!.InvokeAsync<JsonElement>("GetContacts");
+
+    public async Task<HttpResponseMessage> PostFormAsync(string path, Dictionary<string, string> fields)
+    {
+        var form = await http.GetStringAsync(path);
+        fields["__RequestVerificationToken"] = TokenInput().Match(form).Groups[1].Value;
+        return await http.PostAsync(path, new FormUrlEncodedContent(fields));
+    }
+
+    public Task<HttpResponseMessage> GetAsync(string path) => http.GetAsync(path);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Hub is not null)
+        {
+            await Hub.DisposeAsync();
+        }
+
+        http.Dispose();
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenInput();
+
+    [GeneratedRegex("data-user-id=\"([0-9a-f-]{36})\"")]
+    private static partial Regex UserIdAttribute();
+}
+
+/// <summary>Makes two signed-up users accepted contacts through the hub.</summary>
+public static class Befriend
+{
+    public static async Task ContactsAsync(TestUser a, TestUser b)
+    {
+        await a.Hub!.InvokeAsync<string>("RequestContact", b.UserName);
+        await TestWait.UntilAsync(async () => (await b.ContactsAsync()).GetProperty("incoming").GetArrayLength() == 1, TimeSpan.FromSeconds(15), "the request reaches B");
+        await b.Hub!.InvokeAsync("AcceptContact", a.Id);
+        await TestWait.UntilAsync(async () => (await a.ContactsAsync()).GetProperty("contacts").GetArrayLength() == 1, TimeSpan.FromSeconds(15), "A sees B as a contact");
+    }
+}
