@@ -1,3 +1,4 @@
 global using System.Collections.Immutable;
+
 global using Orleans;
 global using Orleans.Concurrency;

@@ -1,4 +1,5 @@
 global using Cybernet.Grains.Users;
+
 global using Orleans;
 global using Orleans.Configuration;
 global using Orleans.Hosting;

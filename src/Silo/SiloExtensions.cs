@@ -1,5 +1,7 @@
 using System.Net;
+
 using Cybernet.Silo.Schema;
+
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,9 @@
 global using System.Collections.Immutable;
-global using Orleans;
+
 global using Cybernet.Grains.Interfaces.Contacts;
 global using Cybernet.Grains.Interfaces.Presence;
 global using Cybernet.Grains.Interfaces.Signaling;
 global using Cybernet.Grains.Interfaces.Users;
 global using Cybernet.Web.Accounts;
+
+global using Orleans;

@@ -1,5 +1,7 @@
 using Cybernet.Grains.Users;
+
 using Microsoft.Extensions.DependencyInjection;
+
 using Orleans.TestingHost;
 
 namespace Cybernet.Grains.Tests;

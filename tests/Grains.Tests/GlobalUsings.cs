@@ -1,8 +1,11 @@
 global using System.Collections.Immutable;
+
 global using Cybernet.Grains.Interfaces.Contacts;
 global using Cybernet.Grains.Interfaces.Presence;
 global using Cybernet.Grains.Interfaces.Signaling;
 global using Cybernet.Grains.Interfaces.Users;
 global using Cybernet.Testing;
+
 global using Orleans;
+
 global using Xunit;

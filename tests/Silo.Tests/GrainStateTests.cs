@@ -1,5 +1,7 @@
 using Cybernet.Silo.Tests.Grains;
+
 using Microsoft.Extensions.DependencyInjection;
+
 using Orleans.Storage;
 
 namespace Cybernet.Silo.Tests;

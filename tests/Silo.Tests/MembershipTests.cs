@@ -1,4 +1,5 @@
 using System.Data;
+
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cybernet.Silo.Tests;

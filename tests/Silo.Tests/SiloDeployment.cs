@@ -1,6 +1,8 @@
 using System.Net;
+
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+
 using Orleans.Configuration;
 using Orleans.Hosting;
 

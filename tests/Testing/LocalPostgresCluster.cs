@@ -89,11 +89,15 @@ internal sealed class LocalPostgresCluster : IDisposable
     {
         try
         {
+            File.AppendAllText("/tmp/pgexit.log", $"{DateTime.UtcNow:O} start {folder}\n");
             StopAsync(binaries, DataFolder).GetAwaiter().GetResult();
+            File.AppendAllText("/tmp/pgexit.log", $"{DateTime.UtcNow:O} stopped\n");
             Directory.Delete(folder, recursive: true);
+            File.AppendAllText("/tmp/pgexit.log", $"{DateTime.UtcNow:O} deleted\n");
         }
         catch (Exception error) when (error is InvalidOperationException or IOException or UnauthorizedAccessException)
         {
+            File.AppendAllText("/tmp/pgexit.log", $"{DateTime.UtcNow:O} error {error}\n");
             // Best effort at process exit; the next test run removes what is left (RemoveAbandonedClustersAsync).
         }
     }

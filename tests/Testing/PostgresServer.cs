@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+
 using Npgsql;
 
 namespace Cybernet.Testing;

@@ -1,2 +1,3 @@
 global using Cybernet.Testing;
+
 global using Xunit;

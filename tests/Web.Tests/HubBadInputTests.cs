@@ -1,4 +1,5 @@
 using System.Net;
+
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.SignalR.Client;
+
 using Npgsql;
 
 namespace Cybernet.Web.Tests;

@@ -1,5 +1,7 @@
 using System.Security.Claims;
+
 using Cybernet.Web.Presence;
+
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 

@@ -1,4 +1,5 @@
 using Cybernet.Web.Hubs;
+
 using Microsoft.AspNetCore.SignalR;
 
 namespace Cybernet.Web.Presence;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+
 using Microsoft.Extensions.Options;
 
 namespace Cybernet.Web.Presence;
