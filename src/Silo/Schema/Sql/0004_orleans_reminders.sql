@@ -2,8 +2,9 @@
 --
 -- GrainHash is the grain's uniform hash cast to a signed integer: each silo owns ranges of the
 -- hash ring and loads the reminders inside them. StartTime comes in as a UTC DateTime typed
--- DbType.DateTime, which Npgsql writes only to timestamptz (a timestamp column fails with
--- "Cannot write DateTime with Kind=UTC"). Period is in milliseconds and is read back with
+-- DbType.DateTime, which Npgsql sends as timestamptz: stored in a plain timestamp column it would
+-- be converted through the session's TimeZone and silently shifted, so the column is timestamptz
+-- (as upstream's 3.6.0 migration concluded). Period is in milliseconds and is read back with
 -- GetInt64, so it must be bigint even though the provider sends an int when it fits.
 -- Version is the reminder's ETag.
 CREATE TABLE OrleansRemindersTable

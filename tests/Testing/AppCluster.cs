@@ -1,4 +1,4 @@
-namespace Cybernet.Web.Tests;
+namespace Cybernet.Testing;
 
 /// <summary>
 /// The app as it runs in production, on loopback: silos and web nodes as real processes on one fresh

@@ -1,0 +1,3 @@
+global using Cybernet.Testing;
+global using Microsoft.Playwright;
+global using Xunit;
