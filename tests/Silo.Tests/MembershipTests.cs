@@ -1,4 +1,6 @@
 using System.Data;
+using System.Net;
+using Cybernet.Silo.Tests.Grains;
 
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,18 +28,34 @@ public sealed class MembershipTests
     }
 
     [Fact]
-    public async Task Defunct_silo_cleanup_removes_the_dead_silo_and_keeps_the_live_one()
+    public async Task Defunct_silo_cleanup_removes_dead_silos_and_keeps_the_live_one()
     {
-        await using var deployment = await SiloDeployment.CreateAsync(nameof(Defunct_silo_cleanup_removes_the_dead_silo_and_keeps_the_live_one));
+        await using var deployment = await SiloDeployment.CreateAsync(nameof(Defunct_silo_cleanup_removes_dead_silos_and_keeps_the_live_one));
         await deployment.StopSiloAsync(await deployment.StartSiloAsync("gone"));
         var live = await deployment.StartSiloAsync("live");
-        Assert.Contains(("gone", Dead), await SiloStatusesAsync(deployment));
+        var table = live.Services.GetRequiredService<IMembershipTable>();
+        // A silo the others voted dead: its suspicion list must survive the provider's read-then-compare.
+        var version = (await table.ReadAllAsync()).Version;
+        var votedOut = DeadSiloWithVotes("voted-out", DateTime.UtcNow.AddMinutes(-5));
+        Assert.True(await table.InsertRowAsync(votedOut, version.Next()));
+        Assert.Equal([("gone", Dead), ("live", Active), ("voted-out", Dead)], await SiloStatusesAsync(deployment));
 
         // Orleans 10.4 runs the optional row-wise CleanupDefunctSiloEntryKey query when the table offers it.
-        var table = live.Services.GetRequiredService<IMembershipTable>();
         await table.CleanupDefunctSiloEntriesAsync(DateTimeOffset.UtcNow.AddMinutes(1));
 
         Assert.Equal([("live", Active)], await SiloStatusesAsync(deployment));
+    }
+
+    [Fact]
+    public async Task A_client_finds_the_silo_through_the_gateway_list()
+    {
+        await using var deployment = await SiloDeployment.CreateAsync(nameof(A_client_finds_the_silo_through_the_gateway_list));
+        await deployment.StartSiloAsync("gateway");
+
+        var client = await deployment.StartClientAsync();
+
+        var counter = client.Services.GetRequiredService<IClusterClient>().GetGrain<ICounterGrain>("from-client");
+        Assert.Equal(3, await counter.AddAsync(3));
     }
 
     [Fact]
@@ -66,6 +84,22 @@ public sealed class MembershipTests
 
         Assert.Equal([("new-dead", Dead), ("old-active", Active)], await SiloStatusesAsync(deployment));
     }
+
+    private static MembershipEntry DeadSiloWithVotes(string name, DateTime when) => new()
+    {
+        SiloAddress = SiloAddress.New(IPAddress.Loopback, FreePort.Next(), 1),
+        SiloName = name,
+        HostName = "elsewhere",
+        Status = SiloStatus.Dead,
+        ProxyPort = 0,
+        StartTime = when.AddMinutes(-1),
+        IAmAliveTime = when,
+        SuspectTimes =
+        [
+            Tuple.Create(SiloAddress.New(IPAddress.Loopback, 1001, 7), when),
+            Tuple.Create(SiloAddress.New(IPAddress.Loopback, 1002, 8), when.AddSeconds(1)),
+        ],
+    };
 
     private static async Task<List<(string Name, int Status)>> SiloStatusesAsync(SiloDeployment deployment)
     {

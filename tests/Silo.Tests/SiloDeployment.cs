@@ -10,7 +10,8 @@ namespace Cybernet.Silo.Tests;
 
 /// <summary>
 /// One test's Orleans deployment: a fresh, migrated database, a ClusterId and ServiceId of its own,
-/// and real in-process silos on the ADO.NET providers, started and stopped as the test says.
+/// and real in-process silos (and clients) on the ADO.NET providers, started and stopped as the test
+/// says. Disposing it stops whatever is still running.
 /// </summary>
 public sealed class SiloDeployment : IAsyncDisposable
 {
@@ -83,6 +84,32 @@ public sealed class SiloDeployment : IAsyncDisposable
         return host;
     }
 
+    /// <summary>Starts an Orleans client that finds the silos through the membership table, as the Web app does.</summary>
+    public async Task<IHost> StartClientAsync()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = ClusterId;
+                options.ServiceId = ServiceId;
+            });
+            client.UseAdoNetClustering(options =>
+            {
+                options.Invariant = Invariant;
+                options.ConnectionString = ConnectionString;
+            });
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        lock (running)
+        {
+            running.Add(host);
+        }
+        return host;
+    }
+
     /// <summary>Shuts a silo down gracefully, as a deploy would.</summary>
     public async Task StopSiloAsync(IHost silo)
     {
@@ -109,7 +136,8 @@ public sealed class SiloDeployment : IAsyncDisposable
         IHost[] left;
         lock (running)
         {
-            left = [.. running];
+            // Newest first: clients leave before the silos they talk to.
+            left = [.. Enumerable.Reverse(running)];
             running.Clear();
         }
         foreach (var silo in left)
