@@ -27,7 +27,7 @@ public static class SiloExtensions
                 o.ClusterId = silo.ClusterId;
                 o.ServiceId = silo.ServiceId;
             });
-            orleans.ConfigureEndpoints(IPAddress.Parse(silo.AdvertisedAddress), silo.SiloPort, silo.GatewayPort);
+            orleans.ConfigureEndpoints(AdvertisedAddress(silo), silo.SiloPort, silo.GatewayPort, listenOnAnyHostAddress: string.IsNullOrWhiteSpace(silo.AdvertisedAddress));
             orleans.UseAdoNetClustering(o =>
             {
                 o.Invariant = Invariant;
@@ -49,6 +49,12 @@ public static class SiloExtensions
         builder.Services.AddHealthChecks().AddCheck<SiloHealthCheck>("orleans-silo");
         return builder;
     }
+
+    /// <summary>The configured address, or in a container (setting left empty) this host's first IPv4 address.</summary>
+    private static IPAddress AdvertisedAddress(SiloOptions silo) =>
+        string.IsNullOrWhiteSpace(silo.AdvertisedAddress)
+            ? Dns.GetHostAddresses(Dns.GetHostName()).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            : IPAddress.Parse(silo.AdvertisedAddress);
 
     public static IHostApplicationBuilder AddPresence(this IHostApplicationBuilder builder)
     {

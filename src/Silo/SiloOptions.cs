@@ -13,8 +13,7 @@ public sealed class SiloOptions
     [Required]
     public string ServiceId { get; set; } = "cybernet";
 
-    /// <summary>Address other silos and clients use to reach this one.</summary>
-    [Required]
+    /// <summary>Address other silos and clients use to reach this one; empty means this host's own IPv4 address (containers).</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
     [Range(1, 65535)]
