@@ -32,6 +32,11 @@ public sealed partial class TestUser : IAsyncDisposable
 
     public ConcurrentQueue<JsonElement> Signals { get; } = new();
 
+    public const string Password = "correct horse 42";
+
+    /// <summary>Someone who has not signed in.</summary>
+    public static TestUser Anonymous(Uri web) => new(web, "");
+
     public static string NewName(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..20];
 
     /// <summary>Signs up through the real form and keeps the sign-in cookie.</summary>
@@ -43,7 +48,7 @@ public sealed partial class TestUser : IAsyncDisposable
             ["Input.UserName"] = user.UserName,
             ["Input.DisplayName"] = $"Test {user.UserName}",
             ["Input.Email"] = $"{user.UserName}@example.test",
-            ["Input.Password"] = "correct horse 42",
+            ["Input.Password"] = Password,
         });
         if (response.StatusCode != HttpStatusCode.Redirect)
         {
