@@ -31,13 +31,19 @@ public sealed class AccountsTests(ClusterFixture fixture)
 
         var weak = await visitor.PostFormAsync("/Account/SignUp", new()
         {
-            ["Input.UserName"] = TestUser.NewName("weak"), ["Input.DisplayName"] = "Weak", ["Input.Email"] = "weak@example.test", ["Input.Password"] = "abcdefghij",
+            ["Input.UserName"] = TestUser.NewName("weak"),
+            ["Input.DisplayName"] = "Weak",
+            ["Input.Email"] = "weak@example.test",
+            ["Input.Password"] = "abcdefghij",
         });
         Assert.Contains("at least one digit", await weak.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         var duplicate = await visitor.PostFormAsync("/Account/SignUp", new()
         {
-            ["Input.UserName"] = taken.UserName, ["Input.DisplayName"] = "Copy", ["Input.Email"] = "copy@example.test", ["Input.Password"] = TestUser.Password,
+            ["Input.UserName"] = taken.UserName,
+            ["Input.DisplayName"] = "Copy",
+            ["Input.Email"] = "copy@example.test",
+            ["Input.Password"] = TestUser.Password,
         });
         Assert.Contains("That username is taken", await duplicate.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
