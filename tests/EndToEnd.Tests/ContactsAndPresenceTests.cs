@@ -47,6 +47,9 @@ public sealed class ContactsAndPresenceTests(BrowserFixture fixture)
         await Assertions.Expect(Contact(alice, "Bob Builder")).ToHaveAttributeAsync("data-presence", "online", new() { Timeout = Patience });
         await Assertions.Expect(Contact(bob, "Alice Liddell")).ToHaveAttributeAsync("data-presence", "online", new() { Timeout = Patience });
         await alice.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "app-contact-online.png") });
+        await alice.SetViewportSizeAsync(390, 844);
+        await alice.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "app-phone.png") });
+        await alice.SetViewportSizeAsync(1280, 720);
 
         // Bob closes his tab: Alice sees him go offline with a last-seen line.
         await bob.CloseAsync();
