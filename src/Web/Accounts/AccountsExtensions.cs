@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace Cybernet.Web.Accounts;
 
@@ -51,11 +52,28 @@ public static class AccountsExtensions
         return builder;
     }
 
-    /// <summary>Applies pending Identity migrations. EF Core holds a database lock meanwhile, so nodes starting together are safe.</summary>
+    // "ACCOUNTS" in ASCII: this app's advisory lock key for Identity migrations.
+    private const long MigrationLockKey = 0x4143434F554E5453;
+
+    /// <summary>
+    /// Applies pending Identity migrations under a session-level advisory lock, so web nodes starting together
+    /// migrate one after the other. EF Core's own lock is released between migrations, which is not enough
+    /// once there is more than one to apply (see src/Silo/Schema/OrleansSchema.cs).
+    /// </summary>
     public static async Task MigrateAccountsAsync(this WebApplication app)
     {
+        var stopping = app.Lifetime.ApplicationStopping;
+        await using var lockConnection = new NpgsqlConnection(app.Configuration.GetConnectionString("Postgres"));
+        await lockConnection.OpenAsync(stopping);
+        await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", lockConnection) { CommandTimeout = 0 })
+        {
+            take.Parameters.AddWithValue("key", MigrationLockKey);
+            await take.ExecuteNonQueryAsync(stopping);
+        }
+
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
-        await db.Database.MigrateAsync(app.Lifetime.ApplicationStopping);
+        await db.Database.MigrateAsync(stopping);
+        // Closing the lock connection (dispose) releases the lock.
     }
 }
