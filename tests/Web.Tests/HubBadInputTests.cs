@@ -59,11 +59,9 @@ public sealed class HubBadInputTests(ClusterFixture fixture)
     [Fact]
     public async Task Oversized_and_malformed_signals_are_refused_and_the_connection_stays_up()
     {
-        await using var a = await TestUser.SignUpAsync(fixture.Web1);
-        await using var b = await TestUser.SignUpAsync(fixture.Web2);
-        await a.ConnectAsync();
-        await b.ConnectAsync();
-        await Befriend.ContactsAsync(a, b);
+        var (a, b) = await Befriend.OnlineContactsAsync(fixture.Web1, fixture.Web2);
+        await using var disposeA = a;
+        await using var disposeB = b;
 
         var big = await Assert.ThrowsAsync<HubException>(() =>
             a.Hub!.InvokeAsync<object>("SendSignal", new { to = b.Id, kind = "offer", payload = new string('x', 100_000) }));

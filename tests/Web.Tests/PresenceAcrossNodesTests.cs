@@ -21,12 +21,9 @@ public sealed class PresenceAcrossNodesTests(ClusterFixture fixture)
     [Fact]
     public async Task A_on_node_1_sees_B_on_node_2_come_online_and_go_offline()
     {
-        await using var a = await TestUser.SignUpAsync(fixture.Web1);
-        await using var b = await TestUser.SignUpAsync(fixture.Web2);
-        await a.ConnectAsync();
-        await b.ConnectAsync();
-        await Befriend.ContactsAsync(a, b);
-        await TestWait.UntilAsync(() => Task.FromResult(a.LastPresenceOf(b.Id) == "online"), Patience, "A (node 1) sees B (node 2) online");
+        var (a, b) = await Befriend.OnlineContactsAsync(fixture.Web1, fixture.Web2);
+        await using var disposeA = a;
+        await using var disposeB = b;
 
         await b.Hub!.StopAsync();
         await TestWait.UntilAsync(() => Task.FromResult(a.LastPresenceOf(b.Id) == "offline"), Patience, "A sees B offline once B's tab closes");
@@ -38,12 +35,9 @@ public sealed class PresenceAcrossNodesTests(ClusterFixture fixture)
     [Fact]
     public async Task Away_is_pushed_when_every_tab_of_the_contact_is_idle()
     {
-        await using var a = await TestUser.SignUpAsync(fixture.Web1);
-        await using var b = await TestUser.SignUpAsync(fixture.Web2);
-        await a.ConnectAsync();
-        await b.ConnectAsync();
-        await Befriend.ContactsAsync(a, b);
-        await TestWait.UntilAsync(() => Task.FromResult(a.LastPresenceOf(b.Id) == "online"), Patience, "A sees B online");
+        var (a, b) = await Befriend.OnlineContactsAsync(fixture.Web1, fixture.Web2);
+        await using var disposeA = a;
+        await using var disposeB = b;
 
         await b.Hub!.InvokeAsync("SetActive", false);
         await TestWait.UntilAsync(() => Task.FromResult(a.LastPresenceOf(b.Id) == "away"), Patience, "A sees B away");
@@ -70,12 +64,9 @@ public sealed class PresenceAcrossNodesTests(ClusterFixture fixture)
     public async Task A_web_node_that_dies_takes_its_sessions_offline_by_lease_expiry()
     {
         var doomed = await fixture.Cluster!.AddWebAsync("web-doomed");
-        await using var a = await TestUser.SignUpAsync(fixture.Web1);
-        await using var b = await TestUser.SignUpAsync(doomed.BaseAddress);
-        await a.ConnectAsync();
-        await b.ConnectAsync();
-        await Befriend.ContactsAsync(a, b);
-        await TestWait.UntilAsync(() => Task.FromResult(a.LastPresenceOf(b.Id) == "online"), Patience, "A sees B online");
+        var (a, b) = await Befriend.OnlineContactsAsync(fixture.Web1, doomed.BaseAddress);
+        await using var disposeA = a;
+        await using var disposeB = b;
 
         var killedAt = DateTime.UtcNow;
         await doomed.KillAsync();

@@ -122,6 +122,18 @@ public sealed partial class TestUser : IAsyncDisposable
 /// <summary>Makes two signed-up users accepted contacts through the hub.</summary>
 public static class Befriend
 {
+    /// <summary>Signs up A on one node and B on another, connects both, makes them contacts and waits until A sees B online.</summary>
+    public static async Task<(TestUser A, TestUser B)> OnlineContactsAsync(Uri webA, Uri webB)
+    {
+        var a = await TestUser.SignUpAsync(webA);
+        var b = await TestUser.SignUpAsync(webB);
+        await a.ConnectAsync();
+        await b.ConnectAsync();
+        await ContactsAsync(a, b);
+        await TestWait.UntilAsync(() => Task.FromResult(a.LastPresenceOf(b.Id) == "online"), TimeSpan.FromSeconds(20), "A sees B online");
+        return (a, b);
+    }
+
     public static async Task ContactsAsync(TestUser a, TestUser b)
     {
         await a.Hub!.InvokeAsync<string>("RequestContact", b.UserName);
