@@ -12,4 +12,5 @@ public sealed record Contact(
 public sealed record ContactBook(
     [property: Id(0)] ImmutableArray<Contact> Contacts,
     [property: Id(1)] ImmutableArray<Guid> Blocked,
-    [property: Id(2)] ImmutableArray<Presence.UserPresence> KnownPresence);
+    [property: Id(2)] ImmutableArray<Presence.UserPresence> KnownPresence,
+    [property: Id(3)] ImmutableArray<Offers.PendingOffer> PendingOffers);

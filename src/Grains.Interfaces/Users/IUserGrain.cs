@@ -67,6 +67,19 @@ public interface IUserGrain : IGrainWithGuidKey
     [OneWay, Alias("on-presence")]
     Task OnContactPresence(UserPresence presence, bool wantsReply);
 
+    // Pending offers: what contacts hold for this user while it is offline.
+
+    /// <summary>
+    /// A contact says how many of <paramref name="kind"/> they hold for this user (0 clears). Set, not add,
+    /// so a retried call never counts twice. Refused between strangers.
+    /// </summary>
+    [Alias("set-pending")]
+    Task<SignalOutcome> SetPendingOffer(Guid from, string kind, int count);
+
+    /// <summary>One of this user's sessions has received what <paramref name="from"/> held for it.</summary>
+    [Alias("clear-pending")]
+    Task ClearPendingOffers(Guid from, string kind);
+
     // Signaling.
 
     /// <summary>Relays a signal from a contact to this user's sessions.</summary>

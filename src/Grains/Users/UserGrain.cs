@@ -130,6 +130,7 @@ public sealed partial class UserGrain(
         }
 
         contactPresence.Remove(userId);
+        PendingOfferBook.Forget(state.State.PendingOffers, userId);
         await SaveAndTellSessionsAsync();
         User(userId).OnContactRemoved(Me).Ignore();
     }
@@ -145,6 +146,7 @@ public sealed partial class UserGrain(
         var wasOnline = contactPresence.Remove(userId, out var known) && known.State != PresenceState.Offline;
         state.State.Contacts.Remove(userId);
         state.State.Blocked.Add(userId);
+        PendingOfferBook.Forget(state.State.PendingOffers, userId);
         await SaveAndTellSessionsAsync();
         if (wasOnline)
         {
@@ -216,7 +218,7 @@ public sealed partial class UserGrain(
     public async Task OnContactRemoved(Guid by)
     {
         contactPresence.Remove(by);
-        if (state.State.Contacts.Remove(by))
+        if (state.State.Contacts.Remove(by) | PendingOfferBook.Forget(state.State.PendingOffers, by))
         {
             await SaveAndTellSessionsAsync();
         }
@@ -258,6 +260,34 @@ public sealed partial class UserGrain(
         return Task.CompletedTask;
     }
 
+    public async Task<SignalOutcome> SetPendingOffer(Guid from, string kind, int count)
+    {
+        if (state.State.Blocked.Contains(from))
+        {
+            return SignalOutcome.RecipientOffline;
+        }
+
+        if (!IsAccepted(from))
+        {
+            return SignalOutcome.NotAContact;
+        }
+
+        if (PendingOfferBook.Set(state.State.PendingOffers, from, kind, Math.Min(count, OfferKinds.MaxCount), Now))
+        {
+            await SaveAndTellSessionsAsync();
+        }
+
+        return sessions.Count > 0 ? SignalOutcome.Delivered : SignalOutcome.RecipientOffline;
+    }
+
+    public async Task ClearPendingOffers(Guid from, string kind)
+    {
+        if (PendingOfferBook.Set(state.State.PendingOffers, from, kind, 0, Now))
+        {
+            await SaveAndTellSessionsAsync();
+        }
+    }
+
     public Task<SignalOutcome> DeliverSignal(RelayedSignal signal)
     {
         var fromSelf = signal.FromUser == Me;
@@ -297,7 +327,8 @@ public sealed partial class UserGrain(
     private ContactBook GetBook() => new(
         [.. state.State.Contacts.Values.OrderBy(c => c.Since)],
         [.. state.State.Blocked],
-        [.. contactPresence.Values.Where(p => IsAccepted(p.UserId))]);
+        [.. contactPresence.Values.Where(p => IsAccepted(p.UserId))],
+        [.. state.State.PendingOffers.Values.Where(o => IsAccepted(o.From)).OrderBy(o => o.Since)]);
 
     private IUserGrain User(Guid userId) => GrainFactory.GetGrain<IUserGrain>(userId);
 

@@ -1,3 +1,4 @@
+
 namespace Cybernet.Grains.Users;
 
 /// <summary>What a user's grain keeps across restarts: relationships and last seen. Never content.</summary>
@@ -12,4 +13,8 @@ public sealed class UserState
 
     [Id(2)]
     public DateTimeOffset? LastSeen { get; set; }
+
+    /// <summary>What contacts hold for this user, keyed by <see cref="PendingOfferBook.Key"/>.</summary>
+    [Id(3)]
+    public Dictionary<string, PendingOffer> PendingOffers { get; set; } = [];
 }

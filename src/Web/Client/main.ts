@@ -1,8 +1,13 @@
 // Start-up: wires the one app object together. No other global state.
+import { Messenger } from "./messenger.js";
+import { PeerDirectory } from "./peers.js";
 import { ActivityTracker, PresenceBook } from "./presence.js";
 import { SessionLink, hubErrorText, type LinkState } from "./signaling.js";
-import { Sidebar } from "./ui/sidebar.js";
+import { MessageStore } from "./store.js";
+import type { IceServer } from "./types.js";
+import { ConversationView } from "./ui/conversation.js";
 import { byId } from "./ui/dom.js";
+import { Sidebar } from "./ui/sidebar.js";
 
 const LINK_TEXT: Record<LinkState, string> = {
   connecting: "Connecting…",
@@ -15,26 +20,36 @@ class App {
   readonly presence = new PresenceBook();
   readonly link: SessionLink;
   readonly sidebar: Sidebar;
+  readonly conversation: ConversationView;
   private readonly activity = new ActivityTracker(Date.now(), document.visibilityState === "visible");
+  private readonly userId = byId("app").dataset["userId"]!;
+  private mySession = "";
+  private iceServers: IceServer[] = [];
+  private peers!: PeerDirectory;
+  private messenger!: Messenger;
+  private counts = new Map<string, { outbox: number; unseen: number }>();
 
   constructor() {
     this.link = new SessionLink({
       presence: (p) => {
-        if (this.presence.apply(p)) this.sidebar.updatePresence(p.userId);
+        if (!this.presence.apply(p)) return;
+        this.sidebar.updatePresence(p.userId);
+        if (this.conversation.openPeer === p.userId) this.conversation.setPresence(p);
+        this.reachOut();
       },
       contactsChanged: () => void this.refresh(),
-      signal: () => {
-        // Peer connections arrive with the messaging client.
-      },
+      signal: (s) => void this.peers?.onSignal(s).catch((err) => console.warn("signal from a peer failed", err)),
       link: (state, detail) => {
         const el = byId("connection");
         el.dataset["state"] = state;
         el.textContent = LINK_TEXT[state];
         if (detail) el.title = detail;
+        if (state === "connected" && this.mySession) void this.link.whoAmI().then((id) => (this.mySession = id));
       },
     });
     const act = (run: () => Promise<void>) => void run().then(() => this.refresh(), (e) => this.say(hubErrorText(e), true));
     this.sidebar = new Sidebar(this.presence, {
+      open: (id) => void this.openConversation(id),
       accept: (id) => act(() => this.link.accept(id)),
       decline: (id) => act(() => this.link.decline(id)),
       cancel: (id) => act(() => this.link.remove(id)),
@@ -42,13 +57,49 @@ class App {
       block: (id) => act(() => this.link.block(id)),
       unblock: (id) => act(() => this.link.unblock(id)),
     });
+    this.conversation = new ConversationView({
+      send: (text) => {
+        const peer = this.conversation.openPeer;
+        if (peer) void this.messenger.send(peer, text).then(() => this.updateCounts());
+      },
+      typing: () => {
+        const peer = this.conversation.openPeer;
+        if (peer) this.messenger.typing(peer);
+      },
+      back: () => {
+        this.conversation.close();
+        this.sidebar.select(null);
+      },
+    });
   }
 
   async start(): Promise<void> {
     this.wireAddContact();
     this.wireActivity();
     await this.link.start();
+    [this.mySession, this.iceServers] = await Promise.all([this.link.whoAmI(), this.link.getIceServers()]);
+    const store = await MessageStore.open(this.userId);
+    this.peers = new PeerDirectory(
+      { mySession: () => this.mySession, sendSignal: (to, toSession, kind, payload) => this.link.sendSignal(to, toSession, kind, payload) },
+      () => this.iceServers,
+      {
+        open: (user, session) => void this.messenger.onOpen(user, session).then(() => this.updateCounts()),
+        message: (user, session, data) => void this.messenger.onData(user, session, data),
+        state: (user) => {
+          if (this.conversation.openPeer === user) this.conversation.setLink(this.peers.stateOf(user));
+        },
+      },
+    );
+    this.messenger = new Messenger(store, this.peers, this.link, {
+      changed: (peer) => void this.onConversationChanged(peer),
+      typing: (peer, on) => {
+        if (this.conversation.openPeer === peer) this.conversation.setTyping(on);
+      },
+      summary: () => void this.updateCounts(),
+    });
     await this.refresh();
+    await this.updateCounts();
+    await this.messenger.flushAll();
     // Keeps "last seen 5 min ago" honest without a server round trip.
     setInterval(() => this.sidebar.refreshTimes(), 60_000);
   }
@@ -56,6 +107,46 @@ class App {
   async refresh(): Promise<void> {
     if (!this.link.connected) return;
     this.sidebar.render(await this.link.getContacts());
+    const open = this.conversation.openPeer;
+    if (open) this.conversation.setPendingHere(this.sidebar.pendingFrom(open));
+    this.reachOut();
+  }
+
+  /** Connects to contacts we have reason to talk to now: an open conversation, an outbox, or something they hold for us. */
+  private reachOut(): void {
+    if (!this.peers) return;
+    for (const c of this.sidebar.reachable()) {
+      const wanted = this.conversation.openPeer === c.userId || (this.counts.get(c.userId)?.outbox ?? 0) > 0 || this.sidebar.pendingFrom(c.userId) > 0;
+      const devices = this.presence.get(c.userId)?.devices ?? 1;
+      if (wanted && this.peers.openCount(c.userId) < devices) void this.peers.connect(c.userId).catch(() => undefined);
+    }
+  }
+
+  private async openConversation(userId: string): Promise<void> {
+    const contact = this.sidebar.contact(userId);
+    if (!contact || !this.messenger) return;
+    this.sidebar.select(userId);
+    const history = await this.messenger.store.history(userId);
+    this.conversation.open(contact, this.presence.get(userId), this.peers.stateOf(userId), history, this.sidebar.pendingFrom(userId));
+    await this.messenger.markSeen(userId);
+    await this.updateCounts();
+    this.reachOut();
+    await this.messenger.flush(userId);
+  }
+
+  private async onConversationChanged(peer: string): Promise<void> {
+    if (this.conversation.openPeer === peer) {
+      this.conversation.renderMessages(await this.messenger.store.history(peer));
+      if (document.visibilityState === "visible") await this.messenger.markSeen(peer);
+    }
+    await this.updateCounts();
+  }
+
+  private async updateCounts(): Promise<void> {
+    if (!this.messenger) return;
+    this.counts = await this.messenger.store.summary();
+    this.sidebar.setCounts(this.counts);
+    this.reachOut();
   }
 
   private say(text: string, error = false): void {
@@ -89,9 +180,11 @@ class App {
     for (const type of ["pointerdown", "keydown", "wheel", "touchstart"] as const) {
       window.addEventListener(type, () => report(this.activity.input(Date.now())), { passive: true });
     }
-    document.addEventListener("visibilitychange", () =>
-      report(this.activity.visibility(document.visibilityState === "visible", Date.now())),
-    );
+    document.addEventListener("visibilitychange", () => {
+      report(this.activity.visibility(document.visibilityState === "visible", Date.now()));
+      const open = this.conversation.openPeer;
+      if (open && document.visibilityState === "visible" && this.messenger) void this.messenger.markSeen(open);
+    });
     setInterval(() => report(this.activity.tick(Date.now())), 15_000);
   }
 }

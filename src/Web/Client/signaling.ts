@@ -1,6 +1,6 @@
 // The one SignalR connection of this session: presence, contacts and signals.
 import { HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from "@microsoft/signalr";
-import type { ContactList, IncomingSignal, Presence } from "./types.js";
+import type { ContactList, IceServer, IncomingSignal, Presence, SignalResult } from "./types.js";
 
 export type LinkState = "connecting" | "connected" | "reconnecting" | "disconnected";
 
@@ -52,6 +52,27 @@ export class SessionLink {
         await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 15_000)));
       }
     }
+  }
+
+  /** This session's id, as contacts address it; valid until the connection is replaced. */
+  whoAmI(): Promise<string> {
+    return this.hub.invoke<string>("WhoAmI");
+  }
+
+  getIceServers(): Promise<IceServer[]> {
+    return this.hub.invoke<IceServer[]>("GetIceServers");
+  }
+
+  sendSignal(to: string, toSession: string | null, kind: string, payload: string): Promise<SignalResult> {
+    return this.hub.invoke<SignalResult>("SendSignal", { to, toSession, kind, payload });
+  }
+
+  setPending(to: string, kind: string, count: number): Promise<SignalResult> {
+    return this.hub.invoke<SignalResult>("SetPending", to, kind, count);
+  }
+
+  clearPending(from: string, kind: string): Promise<void> {
+    return this.hub.invoke("ClearPending", from, kind);
   }
 
   getContacts(): Promise<ContactList> {

@@ -29,6 +29,7 @@ export interface ContactList {
   incoming: Person[];
   outgoing: Person[];
   blocked: Person[];
+  pending: Pending[];
 }
 
 export interface IncomingSignal {
@@ -36,4 +37,21 @@ export interface IncomingSignal {
   fromSession: string;
   kind: string;
   payload: string;
+}
+
+export interface Pending {
+  from: string;
+  kind: "message" | "file" | "call";
+  count: number;
+  since: string;
+}
+
+export interface IceServer {
+  urls: string[];
+  username: string | null;
+  credential: string | null;
+}
+
+export interface SignalResult {
+  outcome: "Delivered" | "RecipientOffline";
 }

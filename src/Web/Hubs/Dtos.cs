@@ -15,12 +15,19 @@ public sealed record PersonDto(Guid UserId, string UserName, string DisplayName,
 /// <summary>An accepted contact with presence, or null presence while it is not yet known.</summary>
 public sealed record ContactDto(Guid UserId, string UserName, string DisplayName, PresenceDto? Presence);
 
+/// <summary>What a contact holds for me in their browser: kind and count, never content.</summary>
+public sealed record PendingDto(Guid From, string Kind, int Count, DateTimeOffset Since);
+
 /// <summary>The sidebar and the requests inbox in one answer.</summary>
 public sealed record ContactListDto(
     IReadOnlyList<ContactDto> Contacts,
     IReadOnlyList<PersonDto> Incoming,
     IReadOnlyList<PersonDto> Outgoing,
-    IReadOnlyList<PersonDto> Blocked);
+    IReadOnlyList<PersonDto> Blocked,
+    IReadOnlyList<PendingDto> Pending);
+
+/// <summary>One ICE server as RTCPeerConnection takes it.</summary>
+public sealed record IceServerDto(IReadOnlyList<string> Urls, string? Username, string? Credential);
 
 /// <summary>A signal as sent by a browser: to a contact (or one of their sessions), of a known kind, with an opaque payload.</summary>
 public sealed record SignalDto(Guid? To, string? ToSession, string? Kind, string? Payload);

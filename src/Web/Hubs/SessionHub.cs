@@ -4,6 +4,7 @@ using Cybernet.Web.Presence;
 
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 
 namespace Cybernet.Web.Hubs;
 
@@ -12,7 +13,8 @@ namespace Cybernet.Web.Hubs;
 /// Every user mistake comes back as a <see cref="HubException"/> with a readable message; the connection stays up.
 /// </summary>
 [Authorize]
-public sealed class SessionHub(SessionRegistry registry, ContactDirectory directory, IGrainFactory grains)
+public sealed class SessionHub(
+    SessionRegistry registry, ContactDirectory directory, IGrainFactory grains, IOptions<IceOptions> ice)
     : Hub<ISessionClient>
 {
     private Guid Me => Guid.Parse(Context.User!.FindFirstValue(ClaimTypes.NameIdentifier)!);
@@ -27,8 +29,13 @@ public sealed class SessionHub(SessionRegistry registry, ContactDirectory direct
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
+        SignalRateLimiter.Release(Context.Items);
         await registry.DisconnectAsync(Me, Context.ConnectionId);
     }
+
+    /// <summary>The ICE servers this deployment offers.</summary>
+    public IReadOnlyList<IceServerDto> GetIceServers() =>
+        [.. ice.Value.Servers.Select(s => new IceServerDto(s.Urls, s.Username, s.Credential))];
 
     /// <summary>This session's id, as other sessions address it in signals.</summary>
     public string WhoAmI() => Context.ConnectionId;
@@ -75,12 +82,45 @@ public sealed class SessionHub(SessionRegistry registry, ContactDirectory direct
             throw new HubException(problem);
         }
 
+        if (!SignalRateLimiter.TryTake(Context.Items))
+        {
+            throw new HubException("Too many signals: slow down and try again in a moment.");
+        }
+
         var relayed = new RelayedSignal(Me, Context.ConnectionId, signal!.ToSession, signal.Kind!, signal.Payload!);
         var outcome = await grains.GetGrain<IUserGrain>(signal.To!.Value).DeliverSignal(relayed);
         return outcome == SignalOutcome.NotAContact
             ? throw new HubException("You can only signal your contacts.")
             : new SignalResultDto(outcome);
     }
+
+    /// <summary>
+    /// Tells a contact how many items of a kind (messages, files, calls) wait for them in this browser;
+    /// 0 withdraws. The count replaces the previous one, so retries never double it.
+    /// </summary>
+    public async Task<SignalResultDto> SetPending(Guid to, string? kind, int count)
+    {
+        if (!OfferKinds.All.Contains(kind ?? ""))
+        {
+            throw new HubException($"Unknown pending kind; expected one of: {string.Join(", ", OfferKinds.All)}.");
+        }
+
+        if (count is < 0 or > OfferKinds.MaxCount)
+        {
+            throw new HubException($"A pending count is between 0 and {OfferKinds.MaxCount}.");
+        }
+
+        var outcome = await grains.GetGrain<IUserGrain>(Required(to)).SetPendingOffer(Me, kind!, count);
+        return outcome == SignalOutcome.NotAContact
+            ? throw new HubException("You can only leave things for your contacts.")
+            : new SignalResultDto(outcome);
+    }
+
+    /// <summary>This session has received what <paramref name="from"/> held for us.</summary>
+    public Task ClearPending(Guid from, string? kind) =>
+        OfferKinds.All.Contains(kind ?? "")
+            ? MyGrain.ClearPendingOffers(Required(from), kind!)
+            : throw new HubException("Unknown pending kind.");
 
     private static Guid Required(Guid userId) =>
         userId == Guid.Empty ? throw new HubException("A user id is required.") : userId;

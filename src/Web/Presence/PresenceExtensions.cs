@@ -11,6 +11,8 @@ public static class PresenceExtensions
     {
         builder.Services.AddOptions<PresenceClientOptions>().BindConfiguration(PresenceClientOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<IceOptions>().BindConfiguration(IceOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<SessionObserver>();
         builder.Services.AddSingleton<SessionRegistry>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionRegistry>());

@@ -4,6 +4,7 @@ import { PresenceBook, describePresence, dotState } from "../presence.js";
 import { byId, h, initials } from "./dom.js";
 
 export interface SidebarActions {
+  open(userId: string): void;
   accept(userId: string): void;
   decline(userId: string): void;
   cancel(userId: string): void;
@@ -14,6 +15,8 @@ export interface SidebarActions {
 
 export class Sidebar {
   private list: ContactList | null = null;
+  private counts = new Map<string, { outbox: number; unseen: number }>();
+  private selected: string | null = null;
 
   constructor(private readonly presence: PresenceBook, private readonly actions: SidebarActions) {}
 
@@ -25,6 +28,34 @@ export class Sidebar {
     this.renderContacts();
     this.renderRequests();
     this.renderBlocked();
+    this.renderPending();
+  }
+
+  contact(userId: string): Contact | undefined {
+    return this.list?.contacts.find((c) => c.userId === userId);
+  }
+
+  /** Contacts known online (or away): who we can reach right now. */
+  reachable(): Contact[] {
+    return (this.list?.contacts ?? []).filter((c) => {
+      const p = this.presence.get(c.userId);
+      return p !== undefined && p.state !== "offline";
+    });
+  }
+
+  /** How many messages a contact holds for us, as their grain told ours. */
+  pendingFrom(userId: string): number {
+    return this.list?.pending.filter((p) => p.from === userId && p.kind === "message").reduce((n, p) => n + p.count, 0) ?? 0;
+  }
+
+  setCounts(counts: Map<string, { outbox: number; unseen: number }>): void {
+    this.counts = counts;
+    this.renderContacts();
+  }
+
+  select(userId: string | null): void {
+    this.selected = userId;
+    this.renderContacts();
   }
 
   /** Re-draws one contact's presence in place. */
@@ -51,25 +82,48 @@ export class Sidebar {
   private contactRow(c: Contact): HTMLLIElement {
     const p = this.presence.get(c.userId);
     const state = dotState(p);
-    return h(
+    const counts = this.counts.get(c.userId);
+    const row = h(
       "li",
-      { class: "person contact", "data-user-id": c.userId, "data-presence": state },
+      { class: `person contact${this.selected === c.userId ? " selected" : ""}`, "data-user-id": c.userId, "data-presence": state, tabindex: "0", role: "button" },
       h("span", { class: "avatar", "aria-hidden": "true" }, initials(c.displayName), h("span", { class: `dot dot-${state}` })),
       h(
         "span",
         { class: "person-text" },
         h("span", { class: "person-name" }, c.displayName),
-        h("span", { class: "person-status", "data-role": "status" }, describePresence(p, new Date())),
+        h("span", { class: "person-status", "data-role": "status" }, counts?.outbox ? `${counts.outbox} waiting to send · ${describePresence(p, new Date())}` : describePresence(p, new Date())),
       ),
       h(
         "span",
         { class: "row-actions" },
+        counts?.unseen ? h("span", { class: "badge unread", "data-role": "unread", title: `${counts.unseen} unread` }, String(counts.unseen)) : null,
         this.menu(c.displayName, [
           ["Remove", () => this.actions.remove(c.userId)],
           ["Block", () => this.actions.block(c.userId)],
         ]),
       ),
     );
+    const open = (e: Event) => {
+      if (!(e.target as HTMLElement).closest(".menu")) this.actions.open(c.userId);
+    };
+    row.addEventListener("click", open);
+    row.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") open(e);
+    });
+    return row;
+  }
+
+  private renderPending(): void {
+    const byUser = new Map<string, number>();
+    for (const p of this.list?.pending ?? []) {
+      if (p.kind === "message") byUser.set(p.from, (byUser.get(p.from) ?? 0) + p.count);
+    }
+    const items = [...byUser].flatMap(([userId, count]) => {
+      const c = this.contact(userId);
+      return c ? [h("li", { class: "pending-item", "data-user-id": userId }, `${c.displayName} has ${count} message${count === 1 ? "" : "s"} waiting`)] : [];
+    });
+    byId("pending").hidden = items.length === 0;
+    byId("pending-list").replaceChildren(...items);
   }
 
   private renderRequests(): void {

@@ -1,0 +1,155 @@
+// One RTCPeerConnection between this session and one session of a contact, negotiated the
+// "perfect negotiation" way: either side may start, and when both do at once the polite side yields.
+import type { IceServer } from "./types.js";
+
+export type LinkState = "connecting" | "direct" | "relayed" | "failed" | "closed";
+
+export interface LinkEvents {
+  /** Sends a signal to the other session through the hub. */
+  signal(kind: "offer" | "answer" | "candidate", payload: string): Promise<void>;
+  message(data: string): void;
+  open(): void;
+  state(state: LinkState, detail?: string): void;
+}
+
+/** The side with the smaller session id is polite; both sides compute the same answer without talking. */
+export function isPolite(mySession: string, theirSession: string): boolean {
+  return mySession < theirSession;
+}
+
+export class PeerLink {
+  readonly pc: RTCPeerConnection;
+  readonly channel: RTCDataChannel;
+  private makingOffer = false;
+  private ignoreOffer = false;
+  private settingRemoteAnswer = false;
+  private restarts = 0;
+  private current: LinkState = "connecting";
+
+  constructor(
+    readonly userId: string,
+    readonly sessionId: string,
+    private readonly polite: boolean,
+    iceServers: IceServer[],
+    private readonly events: LinkEvents,
+  ) {
+    this.pc = new RTCPeerConnection({
+      iceServers: iceServers.map((s) => ({ urls: s.urls, ...(s.username ? { username: s.username } : {}), ...(s.credential ? { credential: s.credential } : {}) })),
+    });
+    // Negotiated with a fixed id on both sides: no race over who creates the channel.
+    this.channel = this.pc.createDataChannel("chat", { negotiated: true, id: 0, ordered: true });
+    this.channel.onopen = () => {
+      this.restarts = 0;
+      void this.reportPath();
+      events.open();
+    };
+    this.channel.onmessage = (e) => {
+      if (typeof e.data === "string") events.message(e.data);
+    };
+    this.channel.onclose = () => this.setState("closed");
+
+    this.pc.onnegotiationneeded = async () => {
+      try {
+        this.makingOffer = true;
+        await this.pc.setLocalDescription();
+        await events.signal("offer", JSON.stringify(this.pc.localDescription));
+      } catch (err) {
+        this.setState("failed", `could not make an offer: ${String(err)}`);
+      } finally {
+        this.makingOffer = false;
+      }
+    };
+    this.pc.onicecandidate = ({ candidate }) => {
+      if (candidate) void events.signal("candidate", JSON.stringify(candidate)).catch(() => undefined);
+    };
+    this.pc.onconnectionstatechange = () => {
+      switch (this.pc.connectionState) {
+        case "connected":
+          void this.reportPath();
+          break;
+        case "failed":
+          this.recover();
+          break;
+        case "closed":
+          this.setState("closed");
+          break;
+        default:
+          break;
+      }
+    };
+  }
+
+  get state(): LinkState {
+    return this.current;
+  }
+
+  get isOpen(): boolean {
+    return this.channel.readyState === "open";
+  }
+
+  /** Applies an offer, answer or candidate from the other session. */
+  async onSignal(kind: string, payload: string): Promise<void> {
+    if (kind === "candidate") {
+      try {
+        await this.pc.addIceCandidate(JSON.parse(payload) as RTCIceCandidateInit);
+      } catch (err) {
+        if (!this.ignoreOffer) throw err;
+      }
+      return;
+    }
+    if (kind !== "offer" && kind !== "answer") return;
+    const description = JSON.parse(payload) as RTCSessionDescriptionInit;
+    const readyForOffer = !this.makingOffer && (this.pc.signalingState === "stable" || this.settingRemoteAnswer);
+    const collision = description.type === "offer" && !readyForOffer;
+    this.ignoreOffer = !this.polite && collision;
+    if (this.ignoreOffer) return;
+    this.settingRemoteAnswer = description.type === "answer";
+    await this.pc.setRemoteDescription(description);
+    this.settingRemoteAnswer = false;
+    if (description.type === "offer") {
+      await this.pc.setLocalDescription();
+      await this.events.signal("answer", JSON.stringify(this.pc.localDescription));
+    }
+  }
+
+  send(data: string): boolean {
+    if (!this.isOpen) return false;
+    this.channel.send(data);
+    return true;
+  }
+
+  close(): void {
+    this.channel.close();
+    this.pc.close();
+    this.setState("closed");
+  }
+
+  /** ICE failed: try an ICE restart a few times before giving up. */
+  private recover(): void {
+    if (this.restarts < 3) {
+      this.restarts++;
+      this.setState("connecting", "restarting ICE");
+      this.pc.restartIce();
+    } else {
+      this.setState("failed", "no network path to this device (ICE failed after restarts)");
+    }
+  }
+
+  /** Direct or relayed: the type of the local candidate in the pair ICE selected. */
+  private async reportPath(): Promise<void> {
+    const stats = await this.pc.getStats();
+    let pairId: string | undefined;
+    stats.forEach((s: { type: string; selectedCandidatePairId?: string }) => {
+      if (s.type === "transport" && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+    });
+    const pair = pairId ? (stats.get(pairId) as { localCandidateId?: string } | undefined) : undefined;
+    const local = pair?.localCandidateId ? (stats.get(pair.localCandidateId) as { candidateType?: string } | undefined) : undefined;
+    this.setState(local?.candidateType === "relay" ? "relayed" : "direct");
+  }
+
+  private setState(state: LinkState, detail?: string): void {
+    if (state === this.current && !detail) return;
+    this.current = state;
+    this.events.state(state, detail);
+  }
+}

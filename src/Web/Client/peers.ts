@@ -1,0 +1,114 @@
+// All peer links of this session, by contact and by their session. Routes signals in and frames out.
+import { PeerLink, isPolite, type LinkState } from "./peer.js";
+import type { IceServer, IncomingSignal } from "./types.js";
+
+export interface PeerHub {
+  mySession(): string;
+  sendSignal(to: string, toSession: string | null, kind: string, payload: string): Promise<unknown>;
+}
+
+export interface PeerEvents {
+  open(userId: string, sessionId: string): void;
+  message(userId: string, sessionId: string, data: string): void;
+  state(userId: string): void;
+}
+
+export class PeerDirectory {
+  private readonly links = new Map<string, Map<string, PeerLink>>();
+  private readonly details = new Map<string, string>();
+
+  constructor(private readonly hub: PeerHub, private readonly iceServers: () => IceServer[], private readonly events: PeerEvents) {}
+
+  private readonly helloAt = new Map<string, number>();
+
+  /** Says hello to every online session of a contact; each answers by opening a link to us. At most every 2 s per contact. */
+  async connect(userId: string): Promise<void> {
+    const now = Date.now();
+    if (now - (this.helloAt.get(userId) ?? 0) < 2_000) return;
+    this.helloAt.set(userId, now);
+    await this.hub.sendSignal(userId, null, "hello", "{}");
+  }
+
+  /** How many of a contact's sessions we have an open channel to. */
+  openCount(userId: string): number {
+    return [...(this.links.get(userId)?.values() ?? [])].filter((l) => l.isOpen).length;
+  }
+
+  /** The best state across a contact's links, for the conversation header. */
+  stateOf(userId: string): { state: LinkState | "none"; detail?: string } {
+    const links = [...(this.links.get(userId)?.values() ?? [])];
+    if (links.length === 0) return { state: "none" };
+    for (const wanted of ["direct", "relayed", "connecting", "failed", "closed"] as const) {
+      if (links.some((l) => l.state === wanted)) {
+        const detail = this.details.get(userId);
+        return detail && wanted === "failed" ? { state: wanted, detail } : { state: wanted };
+      }
+    }
+    return { state: "none" };
+  }
+
+  /** Sends to every open session of a contact; returns how many got it. */
+  send(userId: string, data: string): number {
+    let sent = 0;
+    for (const link of this.links.get(userId)?.values() ?? []) {
+      if (link.send(data)) sent++;
+    }
+    return sent;
+  }
+
+  sendTo(userId: string, sessionId: string, data: string): boolean {
+    return this.links.get(userId)?.get(sessionId)?.send(data) ?? false;
+  }
+
+  async onSignal(signal: IncomingSignal): Promise<void> {
+    const existing = this.links.get(signal.from)?.get(signal.fromSession);
+    if (signal.kind === "bye") {
+      existing?.close();
+      this.links.get(signal.from)?.delete(signal.fromSession);
+      this.events.state(signal.from);
+      return;
+    }
+    if (signal.kind === "hello") {
+      // A fresh hello from a session we hold a dead link to (it reloaded, or ICE gave up): start over.
+      if (existing && (existing.state === "failed" || existing.state === "closed")) {
+        existing.close();
+        this.links.get(signal.from)?.delete(signal.fromSession);
+      }
+      this.ensure(signal.from, signal.fromSession);
+      return;
+    }
+    await this.ensure(signal.from, signal.fromSession).onSignal(signal.kind, signal.payload);
+  }
+
+  /** Drops every link to a contact's sessions (the contact went offline, or was removed). */
+  dropAll(userId: string): void {
+    for (const link of this.links.get(userId)?.values() ?? []) link.close();
+    this.links.delete(userId);
+    this.events.state(userId);
+  }
+
+  private ensure(userId: string, sessionId: string): PeerLink {
+    let byUser = this.links.get(userId);
+    if (!byUser) {
+      byUser = new Map();
+      this.links.set(userId, byUser);
+    }
+    let link = byUser.get(sessionId);
+    if (!link) {
+      link = new PeerLink(userId, sessionId, isPolite(this.hub.mySession(), sessionId), this.iceServers(), {
+        signal: (kind, payload) => this.hub.sendSignal(userId, sessionId, kind, payload).then(() => undefined),
+        message: (data) => this.events.message(userId, sessionId, data),
+        open: () => {
+          this.events.state(userId);
+          this.events.open(userId, sessionId);
+        },
+        state: (_state, detail) => {
+          if (detail) this.details.set(userId, detail);
+          this.events.state(userId);
+        },
+      });
+      byUser.set(sessionId, link);
+    }
+    return link;
+  }
+}

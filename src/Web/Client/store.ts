@@ -1,0 +1,89 @@
+// This device's history and outbox, in IndexedDB (one database per account). Content lives only here.
+import { openDB, type DBSchema, type IDBPDatabase } from "idb";
+import { advance, type ChatMessage, type MessageStatus } from "./chat.js";
+
+interface Schema extends DBSchema {
+  messages: {
+    key: string;
+    value: ChatMessage;
+    indexes: { byPeer: [string, number] };
+  };
+}
+
+export class MessageStore {
+  private constructor(private readonly db: IDBPDatabase<Schema>) {}
+
+  static async open(userId: string): Promise<MessageStore> {
+    const name = `cybernet-${userId}`;
+    const db = await openDB<Schema>(name, 1, {
+      upgrade(db) {
+        const messages = db.createObjectStore("messages", { keyPath: "id" });
+        messages.createIndex("byPeer", ["peer", "seq"]);
+      },
+    });
+    return new MessageStore(db);
+  }
+
+  /** Stores a message unless one with its id is there already; returns whether it was new (receiver dedup). */
+  async addIfNew(message: ChatMessage): Promise<boolean> {
+    const tx = this.db.transaction("messages", "readwrite");
+    const exists = await tx.store.getKey(message.id);
+    if (exists === undefined) await tx.store.put(message);
+    await tx.done;
+    return exists === undefined;
+  }
+
+  /** Moves a message's status forward; returns the updated message, or null if unknown. */
+  async setStatus(id: string, status: MessageStatus): Promise<ChatMessage | null> {
+    const tx = this.db.transaction("messages", "readwrite");
+    const m = await tx.store.get(id);
+    if (m) {
+      m.status = advance(m.status, status);
+      await tx.store.put(m);
+    }
+    await tx.done;
+    return m ?? null;
+  }
+
+  /** Marks every unseen incoming message of a conversation as seen; returns their ids. */
+  async markSeen(peer: string): Promise<string[]> {
+    const tx = this.db.transaction("messages", "readwrite");
+    const ids: string[] = [];
+    for await (const cursor of tx.store.index("byPeer").iterate(IDBKeyRange.bound([peer, 0], [peer, Infinity]))) {
+      const m = cursor.value;
+      if (m.dir === "in" && !m.seen) {
+        m.seen = true;
+        ids.push(m.id);
+        await cursor.update(m);
+      }
+    }
+    await tx.done;
+    return ids;
+  }
+
+  /** The conversation in order, oldest first. */
+  history(peer: string): Promise<ChatMessage[]> {
+    return this.db.getAllFromIndex("messages", "byPeer", IDBKeyRange.bound([peer, 0], [peer, Infinity]));
+  }
+
+  /** Outgoing messages not yet acknowledged by any of the peer's devices, in the order they were written. */
+  async outbox(peer: string): Promise<ChatMessage[]> {
+    return (await this.history(peer)).filter((m) => m.dir === "out" && (m.status === "waiting" || m.status === "sent"));
+  }
+
+  /** Count of waiting outgoing and unseen incoming messages per peer. */
+  async summary(): Promise<Map<string, { outbox: number; unseen: number }>> {
+    const result = new Map<string, { outbox: number; unseen: number }>();
+    for (const m of await this.db.getAll("messages")) {
+      const s = result.get(m.peer) ?? { outbox: 0, unseen: 0 };
+      if (m.dir === "out" && (m.status === "waiting" || m.status === "sent")) s.outbox++;
+      if (m.dir === "in" && !m.seen) s.unseen++;
+      result.set(m.peer, s);
+    }
+    return result;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,178 @@
+// The main panel: one conversation with a contact.
+import type { ChatMessage } from "../chat.js";
+import { composeText } from "../chat.js";
+import type { Contact, Presence } from "../types.js";
+import { describePresence, dotState } from "../presence.js";
+import { byId, h, initials } from "./dom.js";
+
+export interface ConversationActions {
+  send(text: string): void;
+  typing(): void;
+  back(): void;
+}
+
+export type LinkView = { state: string; detail?: string };
+
+const LINK_LABEL: Record<string, string> = {
+  none: "Not connected",
+  connecting: "Connecting…",
+  direct: "Direct connection",
+  relayed: "Relayed connection",
+  failed: "Connection failed",
+  closed: "Disconnected",
+};
+
+const STATUS_LABEL: Record<ChatMessage["status"], string> = {
+  waiting: "Waiting",
+  sent: "Sent",
+  delivered: "Delivered",
+  read: "Read",
+};
+
+export class ConversationView {
+  private peer: Contact | null = null;
+  private readonly root = byId("main-panel");
+
+  constructor(private readonly actions: ConversationActions) {}
+
+  get openPeer(): string | null {
+    return this.peer?.userId ?? null;
+  }
+
+  open(contact: Contact, presence: Presence | undefined, link: LinkView, messages: ChatMessage[], pendingHere: number): void {
+    this.peer = contact;
+    const input = h("textarea", { id: "composer-input", rows: "1", placeholder: `Message ${contact.displayName}`, "aria-label": "Message", maxlength: "16000" });
+    const form = h("form", { id: "composer", class: "composer", autocomplete: "off" }, input, h("button", { class: "btn", type: "submit" }, "Send"));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.submit(input);
+    });
+    input.addEventListener("keydown", (e) => {
+      // Enter sends; Shift+Enter starts a new line.
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        this.submit(input);
+      }
+    });
+    input.addEventListener("input", () => {
+      this.autosize(input);
+      if (input.value) this.actions.typing();
+    });
+    const back = h("button", { class: "btn btn-quiet btn-small back", type: "button", "aria-label": "Back to contacts" }, "←");
+    back.addEventListener("click", () => this.actions.back());
+
+    this.root.replaceChildren(
+      h(
+        "div",
+        { class: "conversation", "data-peer": contact.userId },
+        h(
+          "header",
+          { class: "conversation-header" },
+          back,
+          h("span", { class: "avatar", "aria-hidden": "true" }, initials(contact.displayName), h("span", { id: "conversation-dot", class: `dot dot-${dotState(presence)}` })),
+          h(
+            "span",
+            { class: "person-text" },
+            h("span", { class: "person-name" }, contact.displayName),
+            h("span", { class: "person-status", id: "conversation-presence" }, describePresence(presence, new Date())),
+          ),
+          h("span", { id: "link-state", class: "link-state", "data-state": link.state }, LINK_LABEL[link.state] ?? link.state),
+        ),
+        h("p", { id: "pending-note", class: "pending-note", hidden: pendingHere === 0 }, `${contact.displayName} has ${pendingHere} message${pendingHere === 1 ? "" : "s"} waiting for you. They arrive as soon as you are both online.`),
+        h("ol", { id: "messages", class: "messages", "aria-live": "polite" }),
+        h("p", { id: "typing", class: "typing", hidden: true }, `${contact.displayName} is typing…`),
+        form,
+      ),
+    );
+    this.renderMessages(messages);
+    document.querySelector(".app-shell")?.classList.add("in-conversation");
+    input.focus();
+  }
+
+  close(): void {
+    this.peer = null;
+    document.querySelector(".app-shell")?.classList.remove("in-conversation");
+  }
+
+  renderMessages(messages: ChatMessage[]): void {
+    const list = document.getElementById("messages");
+    if (!list) return;
+    const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+    let lastDay = "";
+    const items: HTMLElement[] = [];
+    for (const m of messages) {
+      const when = new Date(m.ts);
+      const day = when.toLocaleDateString(undefined, { weekday: "long", day: "numeric", month: "long" });
+      if (day !== lastDay) {
+        items.push(h("li", { class: "day" }, day));
+        lastDay = day;
+      }
+      items.push(
+        h(
+          "li",
+          { class: `message message-${m.dir}`, "data-id": m.id, "data-status": m.status },
+          h("span", { class: "bubble" }, m.text),
+          h(
+            "span",
+            { class: "meta" },
+            h("time", { datetime: when.toISOString(), title: when.toLocaleString() }, when.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })),
+            m.dir === "out" ? h("span", { class: `receipt receipt-${m.status}`, title: STATUS_LABEL[m.status] }, receipt(m.status)) : null,
+          ),
+        ),
+      );
+    }
+    if (messages.length === 0) items.push(h("li", { class: "empty-conversation" }, "No messages yet. Say hello: it goes straight to their browser."));
+    list.replaceChildren(...items);
+    if (nearBottom || messages.at(-1)?.dir === "out") list.scrollTop = list.scrollHeight;
+  }
+
+  setPresence(presence: Presence | undefined): void {
+    const dot = document.getElementById("conversation-dot");
+    if (dot) dot.className = `dot dot-${dotState(presence)}`;
+    const line = document.getElementById("conversation-presence");
+    if (line) line.textContent = describePresence(presence, new Date());
+  }
+
+  setLink(link: LinkView): void {
+    const el = document.getElementById("link-state");
+    if (!el) return;
+    el.dataset["state"] = link.state;
+    el.textContent = LINK_LABEL[link.state] ?? link.state;
+    el.title = link.detail ?? "";
+  }
+
+  setTyping(on: boolean): void {
+    const el = document.getElementById("typing");
+    if (el) el.hidden = !on;
+  }
+
+  setPendingHere(count: number): void {
+    const el = document.getElementById("pending-note");
+    if (el) el.hidden = count === 0;
+  }
+
+  private submit(input: HTMLTextAreaElement): void {
+    const text = composeText(input.value);
+    if (text === null) return;
+    input.value = "";
+    this.autosize(input);
+    this.actions.send(text);
+  }
+
+  private autosize(input: HTMLTextAreaElement): void {
+    input.style.height = "auto";
+    input.style.height = `${Math.min(input.scrollHeight, 200)}px`;
+  }
+}
+
+function receipt(status: ChatMessage["status"]): string {
+  switch (status) {
+    case "waiting":
+      return "◷ Waiting";
+    case "sent":
+      return "✓";
+    case "delivered":
+    case "read":
+      return "✓✓";
+  }
+}

@@ -1,0 +1,72 @@
+namespace Cybernet.EndToEnd.Tests;
+
+/// <summary>A person at a browser: one Chromium context (own cookies and IndexedDB), one or more tabs.</summary>
+public sealed class Person(IBrowserContext context, IPage page, string userName, string displayName) : IAsyncDisposable
+{
+    public const float Patience = 20_000;
+
+    public IBrowserContext Context { get; } = context;
+
+    public IPage Page { get; set; } = page;
+
+    public string UserName { get; } = userName;
+
+    public string DisplayName { get; } = displayName;
+
+    public static async Task<Person> SignUpAsync(BrowserFixture fixture, string prefix, string displayName)
+    {
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.Web.ToString() });
+        var page = await context.NewPageAsync();
+        var userName = $"{prefix}{Guid.NewGuid():N}"[..16];
+        await page.GotoAsync("/Account/SignUp");
+        await page.FillAsync("#Input_UserName", userName);
+        await page.FillAsync("#Input_DisplayName", displayName);
+        await page.FillAsync("#Input_Email", $"{userName}@example.test");
+        await page.FillAsync("#Input_Password", "correct horse 42");
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForSelectorAsync("#connection[data-state=connected]", new() { Timeout = Patience });
+        return new Person(context, page, userName, displayName);
+    }
+
+    /// <summary>This person asks <paramref name="other"/> by username; the other accepts from their inbox.</summary>
+    public async Task BefriendAsync(Person other)
+    {
+        await Page.FillAsync("#add-contact-name", other.UserName);
+        await Page.ClickAsync("#add-contact button[type=submit]");
+        var request = other.Page.Locator("#incoming li", new() { HasText = DisplayName });
+        await request.Locator("button[data-action=accept]").ClickAsync(new() { Timeout = Patience });
+        await Assertions.Expect(ContactRow(other.DisplayName)).ToBeVisibleAsync(new() { Timeout = Patience });
+        await Assertions.Expect(other.ContactRow(DisplayName)).ToBeVisibleAsync(new() { Timeout = Patience });
+    }
+
+    public ILocator ContactRow(string displayName) => Page.Locator("#contacts li.contact", new() { HasText = displayName });
+
+    public async Task OpenConversationAsync(string displayName)
+    {
+        await ContactRow(displayName).ClickAsync(new() { Timeout = Patience });
+        await Page.WaitForSelectorAsync("#composer-input", new() { Timeout = Patience });
+    }
+
+    public async Task SendAsync(string text)
+    {
+        await Page.FillAsync("#composer-input", text);
+        await Page.PressAsync("#composer-input", "Enter");
+    }
+
+    public ILocator Messages => Page.Locator("#messages li.message");
+
+    public ILocator Incoming => Page.Locator("#messages li.message-in");
+
+    public ILocator Outgoing => Page.Locator("#messages li.message-out");
+
+    /// <summary>Opens the app in a fresh tab of the same browser (same account, same IndexedDB).</summary>
+    public async Task<IPage> OpenNewTabAsync()
+    {
+        Page = await Context.NewPageAsync();
+        await Page.GotoAsync("/");
+        await Page.WaitForSelectorAsync("#connection[data-state=connected]", new() { Timeout = Patience });
+        return Page;
+    }
+
+    public async ValueTask DisposeAsync() => await Context.CloseAsync();
+}
