@@ -28,6 +28,7 @@ class App {
   private peers!: PeerDirectory;
   private messenger!: Messenger;
   private counts = new Map<string, { outbox: number; unseen: number }>();
+  private noteTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
     this.link = new SessionLink({
@@ -153,6 +154,8 @@ class App {
     const note = byId("add-contact-result");
     note.textContent = text;
     note.classList.toggle("error", error);
+    clearTimeout(this.noteTimer);
+    this.noteTimer = setTimeout(() => (note.textContent = ""), 8_000);
   }
 
   private wireAddContact(): void {

@@ -77,6 +77,7 @@ export class PeerDirectory {
       this.ensure(signal.from, signal.fromSession);
       return;
     }
+    if (!isWellFormed(signal.kind, signal.payload)) return; // Dropped before it can create or disturb a link.
     await this.ensure(signal.from, signal.fromSession).onSignal(signal.kind, signal.payload);
   }
 
@@ -110,5 +111,26 @@ export class PeerDirectory {
       byUser.set(sessionId, link);
     }
     return link;
+  }
+}
+
+/** An offer or answer must be a session description; a candidate an ICE candidate. Anything else is dropped. */
+export function isWellFormed(kind: string, payload: string): boolean {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload);
+  } catch {
+    return false;
+  }
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  switch (kind) {
+    case "offer":
+    case "answer":
+      return v["type"] === kind && typeof v["sdp"] === "string";
+    case "candidate":
+      return typeof v["candidate"] === "string";
+    default:
+      return false;
   }
 }

@@ -160,6 +160,10 @@ export class ConversationView {
   }
 
   private autosize(input: HTMLTextAreaElement): void {
+    if (!input.value) {
+      input.style.height = "";
+      return;
+    }
     input.style.height = "auto";
     input.style.height = `${Math.min(input.scrollHeight, 200)}px`;
   }
