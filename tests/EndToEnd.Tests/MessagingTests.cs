@@ -126,6 +126,26 @@ public sealed partial class MessagingTests(BrowserFixture fixture)
         await Assertions.Expect(bob.Incoming).ToHaveCountAsync(1, Soon);
     }
 
+    [Fact]
+    public async Task A_message_reaches_every_online_device_of_the_recipient()
+    {
+        await using var alice = await Person.SignUpAsync(fixture, "alice", "Alice Liddell");
+        await using var bobLaptop = await Person.SignUpAsync(fixture, "bob", "Bob Builder");
+        await alice.BefriendAsync(bobLaptop);
+        await using var bobPhone = await bobLaptop.SignInOnAnotherDeviceAsync(fixture);
+        await Assertions.Expect(alice.ContactRow("Bob Builder").Locator(".person-status")).ToHaveTextAsync("Online on 2 devices", new() { Timeout = Person.Patience });
+
+        await alice.OpenConversationAsync("Bob Builder");
+        await alice.SendAsync("to all your devices");
+
+        foreach (var device in new[] { bobLaptop, bobPhone })
+        {
+            await Assertions.Expect(device.ContactRow("Alice Liddell").Locator("[data-role=unread]")).ToHaveTextAsync("1", new() { Timeout = Person.Patience });
+            await device.OpenConversationAsync("Alice Liddell");
+            await Assertions.Expect(device.Incoming).ToHaveCountAsync(1);
+        }
+    }
+
     [GeneratedRegex(@"^\d{1,2}:\d{2}")]
     private static partial Regex TimeOfDay();
 }

@@ -28,6 +28,19 @@ public sealed class Person(IBrowserContext context, IPage page, string userName,
         return new Person(context, page, userName, displayName);
     }
 
+    /// <summary>The same account signed in on another device: a separate browser context with its own storage.</summary>
+    public async Task<Person> SignInOnAnotherDeviceAsync(BrowserFixture fixture)
+    {
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.Web.ToString() });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/Account/SignIn");
+        await page.FillAsync("#Input_Login", UserName);
+        await page.FillAsync("#Input_Password", "correct horse 42");
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForSelectorAsync("#connection[data-state=connected]", new() { Timeout = Patience });
+        return new Person(context, page, UserName, DisplayName);
+    }
+
     /// <summary>This person asks <paramref name="other"/> by username; the other accepts from their inbox.</summary>
     public async Task BefriendAsync(Person other)
     {

@@ -88,6 +88,43 @@ public sealed class HubBadInputTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_flood_of_signals_is_slowed_down_and_the_connection_stays_up()
+    {
+        var (a, b) = await Befriend.OnlineContactsAsync(fixture.Web1, fixture.Web2);
+        await using var disposeA = a;
+        await using var disposeB = b;
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 400).Select(async i =>
+        {
+            try
+            {
+                await a.Hub!.InvokeAsync<object>("SendSignal", new { to = b.Id, kind = "candidate", payload = $"{{\"n\":{i}}}" });
+                return "ok";
+            }
+            catch (HubException ex)
+            {
+                return ex.Message;
+            }
+        }));
+
+        Assert.Contains(outcomes, o => o.Contains("Too many signals", StringComparison.Ordinal));
+        Assert.True(outcomes.Count(o => o == "ok") >= 200, "the burst allowance goes through");
+        Assert.Equal(HubConnectionState.Connected, a.Hub!.State);
+        await TestWait.UntilAsync(async () =>
+        {
+            try
+            {
+                await a.Hub!.InvokeAsync<object>("SendSignal", new { to = b.Id, kind = "candidate", payload = "{}" });
+                return true;
+            }
+            catch (HubException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(10), "signals flow again once the bucket refills");
+    }
+
+    [Fact]
     public async Task An_expired_sign_in_is_refused_and_closes_the_open_connection()
     {
         var shortLived = await fixture.Cluster!.AddWebAsync("web-short-cookie", new Dictionary<string, string> { ["Accounts:CookieLifetime"] = "00:00:03" });
