@@ -178,4 +178,34 @@ public sealed class UserGrainTests(ClusterFixture fixture)
         Assert.Equal("laptop", Assert.Single(node.Signals.Single().To));
         Assert.Equal(2, (await User(me).GetPresence()).Devices);
     }
+
+    [Fact]
+    public async Task Pending_offers_are_counts_set_not_added_and_refused_between_strangers()
+    {
+        var (a, b) = await ContactsAsync();
+
+        Assert.Equal(SignalOutcome.RecipientOffline, await User(b).SetPendingOffer(a, OfferKinds.Message, 3));
+        Assert.Equal(SignalOutcome.RecipientOffline, await User(b).SetPendingOffer(a, OfferKinds.Message, 3)); // a retry
+        var offer = Assert.Single((await User(b).GetContacts()).PendingOffers);
+        Assert.Equal((a, OfferKinds.Message, 3), (offer.From, offer.Kind, offer.Count));
+
+        await User(b).SetPendingOffer(a, OfferKinds.Message, 1);
+        Assert.Equal(1, Assert.Single((await User(b).GetContacts()).PendingOffers).Count);
+        await User(b).ClearPendingOffers(a, OfferKinds.Message);
+        Assert.Empty((await User(b).GetContacts()).PendingOffers);
+
+        Assert.Equal(SignalOutcome.NotAContact, await User(b).SetPendingOffer(Guid.NewGuid(), OfferKinds.Message, 1));
+        Assert.Empty((await User(b).GetContacts()).PendingOffers);
+    }
+
+    [Fact]
+    public async Task Pending_offers_from_a_removed_contact_are_forgotten()
+    {
+        var (a, b) = await ContactsAsync();
+        await User(b).SetPendingOffer(a, OfferKinds.Message, 2);
+
+        await User(a).RemoveContact(b);
+
+        await TestWait.UntilAsync(async () => (await User(b).GetContacts()).PendingOffers.IsEmpty, Patience, "B forgets what A held");
+    }
 }
