@@ -18,16 +18,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     {
         App = await AppCluster.StartAsync(silos: 1, webs: 1);
         playwright = await Playwright.CreateAsync();
-        Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium",
-            Headless = true,
-            Args =
-            [
-                "--no-sandbox", "--disable-gpu", "--disable-features=WebRtcHideLocalIpsWithMdns",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-            ],
-        });
+        Browser = await Chromium.LaunchAsync(playwright);
         Directory.CreateDirectory(ScreenshotDir);
     }
 

@@ -12,8 +12,8 @@ public sealed partial class MessagingTests(BrowserFixture fixture)
     [Fact]
     public async Task Chat_both_ways_with_delivered_and_read_receipts_and_history_after_reload()
     {
-        await using var alice = await Person.SignUpAsync(fixture, "alice", "Alice Liddell");
-        await using var bob = await Person.SignUpAsync(fixture, "bob", "Bob Builder");
+        await using var alice = await Person.SignUpAsync(fixture.Browser, fixture.Web, "alice", "Alice Liddell");
+        await using var bob = await Person.SignUpAsync(fixture.Browser, fixture.Web, "bob", "Bob Builder");
         await alice.BefriendAsync(bob);
 
         await alice.OpenConversationAsync("Bob Builder");
@@ -60,8 +60,8 @@ public sealed partial class MessagingTests(BrowserFixture fixture)
     [Fact]
     public async Task Messages_to_an_offline_contact_wait_and_arrive_once_in_order_when_they_sign_in()
     {
-        await using var alice = await Person.SignUpAsync(fixture, "alice", "Alice Liddell");
-        await using var bob = await Person.SignUpAsync(fixture, "bob", "Bob Builder");
+        await using var alice = await Person.SignUpAsync(fixture.Browser, fixture.Web, "alice", "Alice Liddell");
+        await using var bob = await Person.SignUpAsync(fixture.Browser, fixture.Web, "bob", "Bob Builder");
         await alice.BefriendAsync(bob);
         await bob.Page.CloseAsync();
         await Assertions.Expect(alice.ContactRow("Bob Builder")).ToHaveAttributeAsync("data-presence", "offline", new() { Timeout = Person.Patience });
@@ -78,7 +78,8 @@ public sealed partial class MessagingTests(BrowserFixture fixture)
             await Assertions.Expect(alice.Outgoing.Nth(i)).ToHaveAttributeAsync("data-status", "waiting");
         }
 
-        // Alice goes offline too; Bob signs in and learns what waits for him.
+        // Once Bob's grain knows (a count, no content), Alice may go offline too; Bob signs in and learns what waits for him.
+        await Assertions.Expect(alice.Page.Locator("#outbox-note")).ToHaveAttributeAsync("data-count", "3", new() { Timeout = Person.Patience });
         await alice.Page.CloseAsync();
         await bob.OpenNewTabAsync();
         await Assertions.Expect(bob.Page.Locator("#pending-list")).ToContainTextAsync("Alice Liddell has 3 messages waiting", new() { Timeout = Person.Patience });
@@ -112,8 +113,8 @@ public sealed partial class MessagingTests(BrowserFixture fixture)
     [Fact]
     public async Task Both_sides_opening_the_conversation_at_the_same_instant_still_connect()
     {
-        await using var alice = await Person.SignUpAsync(fixture, "alice", "Alice Liddell");
-        await using var bob = await Person.SignUpAsync(fixture, "bob", "Bob Builder");
+        await using var alice = await Person.SignUpAsync(fixture.Browser, fixture.Web, "alice", "Alice Liddell");
+        await using var bob = await Person.SignUpAsync(fixture.Browser, fixture.Web, "bob", "Bob Builder");
         await alice.BefriendAsync(bob);
         await Assertions.Expect(alice.ContactRow("Bob Builder")).ToHaveAttributeAsync("data-presence", "online", new() { Timeout = Person.Patience });
 
@@ -129,10 +130,10 @@ public sealed partial class MessagingTests(BrowserFixture fixture)
     [Fact]
     public async Task A_message_reaches_every_online_device_of_the_recipient()
     {
-        await using var alice = await Person.SignUpAsync(fixture, "alice", "Alice Liddell");
-        await using var bobLaptop = await Person.SignUpAsync(fixture, "bob", "Bob Builder");
+        await using var alice = await Person.SignUpAsync(fixture.Browser, fixture.Web, "alice", "Alice Liddell");
+        await using var bobLaptop = await Person.SignUpAsync(fixture.Browser, fixture.Web, "bob", "Bob Builder");
         await alice.BefriendAsync(bobLaptop);
-        await using var bobPhone = await bobLaptop.SignInOnAnotherDeviceAsync(fixture);
+        await using var bobPhone = await bobLaptop.SignInOnAnotherDeviceAsync(fixture.Browser, fixture.Web);
         await Assertions.Expect(alice.ContactRow("Bob Builder").Locator(".person-status")).ToHaveTextAsync("Online on 2 devices", new() { Timeout = Person.Patience });
 
         await alice.OpenConversationAsync("Bob Builder");

@@ -12,8 +12,8 @@ public sealed class PrivacyAndSignalTests(BrowserFixture fixture)
     [Fact]
     public async Task A_message_never_reaches_the_database_or_the_server_logs()
     {
-        await using var alice = await Person.SignUpAsync(fixture, "alice", "Alice Liddell");
-        await using var bob = await Person.SignUpAsync(fixture, "bob", "Bob Builder");
+        await using var alice = await Person.SignUpAsync(fixture.Browser, fixture.Web, "alice", "Alice Liddell");
+        await using var bob = await Person.SignUpAsync(fixture.Browser, fixture.Web, "bob", "Bob Builder");
         await alice.BefriendAsync(bob);
         var waitingToken = $"secret-{Guid.NewGuid():N}";
         var liveToken = $"secret-{Guid.NewGuid():N}";
@@ -42,8 +42,8 @@ public sealed class PrivacyAndSignalTests(BrowserFixture fixture)
     [Fact]
     public async Task A_malformed_signal_gets_a_clear_error_and_both_sessions_go_on()
     {
-        await using var alice = await Person.SignUpAsync(fixture, "alice", "Alice Liddell");
-        await using var bob = await Person.SignUpAsync(fixture, "bob", "Bob Builder");
+        await using var alice = await Person.SignUpAsync(fixture.Browser, fixture.Web, "alice", "Alice Liddell");
+        await using var bob = await Person.SignUpAsync(fixture.Browser, fixture.Web, "bob", "Bob Builder");
         await alice.BefriendAsync(bob);
         await alice.OpenConversationAsync("Bob Builder");
         await Assertions.Expect(alice.Page.Locator("#link-state")).ToHaveAttributeAsync("data-state", "direct", new() { Timeout = Person.Patience });

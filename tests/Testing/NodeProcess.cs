@@ -25,6 +25,22 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    public int Pid => process.Id;
+
+    /// <summary>Resident memory of the process now, in bytes (from /proc).</summary>
+    public long ResidentBytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{process.Id}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        return 0;
+    }
+
     /// <summary>Everything the process wrote to stdout and stderr so far.</summary>
     public string Output
     {

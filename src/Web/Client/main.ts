@@ -4,6 +4,7 @@ import { PeerDirectory } from "./peers.js";
 import { ActivityTracker, PresenceBook } from "./presence.js";
 import { SessionLink, hubErrorText, type LinkState } from "./signaling.js";
 import { MessageStore } from "./store.js";
+import type { ChatMessage } from "./chat.js";
 import type { IceServer } from "./types.js";
 import { ConversationView } from "./ui/conversation.js";
 import { byId } from "./ui/dom.js";
@@ -92,11 +93,14 @@ class App {
       },
     );
     this.messenger = new Messenger(store, this.peers, this.link, {
-      changed: (peer) => void this.onConversationChanged(peer),
+      changed: (peer, message) => void this.onConversationChanged(peer, message),
       typing: (peer, on) => {
         if (this.conversation.openPeer === peer) this.conversation.setTyping(on);
       },
       summary: () => void this.updateCounts(),
+      pendingReported: (peer, count) => {
+        if (this.conversation.openPeer === peer) this.conversation.setOutbox(count);
+      },
     });
     await this.refresh();
     await this.updateCounts();
@@ -135,12 +139,21 @@ class App {
     await this.messenger.flush(userId);
   }
 
-  private async onConversationChanged(peer: string): Promise<void> {
+  private async onConversationChanged(peer: string, message?: ChatMessage): Promise<void> {
     if (this.conversation.openPeer === peer) {
-      this.conversation.renderMessages(await this.messenger.store.history(peer));
-      if (document.visibilityState === "visible") await this.messenger.markSeen(peer);
+      if (!message || !this.conversation.upsert(message)) this.conversation.renderMessages(await this.messenger.store.history(peer));
+      if (document.visibilityState === "visible" && (!message || message.dir === "in")) await this.messenger.markSeen(peer);
     }
-    await this.updateCounts();
+    // Status changes of our own messages do not move any count.
+    if (!message || message.dir === "in" || message.status === "waiting" || message.status === "delivered") this.scheduleCounts();
+  }
+
+  private countsTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Counts come from a scan of the store: coalesce bursts into one. */
+  private scheduleCounts(): void {
+    clearTimeout(this.countsTimer);
+    this.countsTimer = setTimeout(() => void this.updateCounts(), 50);
   }
 
   private async updateCounts(): Promise<void> {

@@ -9,15 +9,19 @@ export interface PendingHub {
 }
 
 export interface MessengerEvents {
-  /** A conversation's messages or their statuses changed. */
-  changed(peer: string): void;
+  /** A conversation changed: one message (new, or a new status) when given, otherwise possibly many. */
+  changed(peer: string, message?: ChatMessage): void;
   typing(peer: string, on: boolean): void;
   /** Unseen or waiting counts changed. */
   summary(): void;
+  /** The peer's grain now knows this many messages wait here for them. */
+  pendingReported(peer: string, count: number): void;
 }
 
 const TYPING_REPEAT_MS = 3_000;
 const TYPING_EXPIRES_MS = 6_000;
+const RECENT_MS = 10 * 60_000;
+const RECENT_MAX = 500;
 
 export class Messenger {
   private readonly seq = new Sequence();
@@ -25,6 +29,10 @@ export class Messenger {
   private readonly typingSentAt = new Map<string, number>();
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly pendingReports = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Messages sent from this tab lately, and which of the peer's sessions acked each: a device whose link opens late still gets them. */
+  private readonly recent: ChatMessage[] = [];
+  private reporting: Promise<void> = Promise.resolve();
+  private readonly ackedBy = new Map<string, Set<string>>();
 
   constructor(
     readonly store: MessageStore,
@@ -36,10 +44,14 @@ export class Messenger {
   /** Writes a message: stored first (it survives a reload), then sent, or left in the outbox. */
   async send(peer: string, text: string): Promise<ChatMessage> {
     const now = Date.now();
-    const message: ChatMessage = { id: crypto.randomUUID(), peer, dir: "out", text, ts: now, seq: this.seq.next(now), status: "waiting", seen: true };
+    const live = this.peers.openCount(peer) > 0;
+    const message: ChatMessage = { id: crypto.randomUUID(), peer, dir: "out", text, ts: now, seq: this.seq.next(now), status: live ? "sent" : "waiting", seen: true };
+    // Stored before it leaves: a crash after this point leaves it in the outbox ("sent" counts until acked).
     await this.store.addIfNew(message);
+    this.remember(message);
     this.typingSentAt.delete(peer);
-    this.events.changed(peer);
+    this.events.changed(peer, message);
+    if (live && this.peers.send(peer, encodeFrame({ t: "msg", id: message.id, ts: message.ts, text: message.text })) > 0) return message;
     await this.flush(peer);
     return message;
   }
@@ -65,9 +77,12 @@ export class Messenger {
     this.events.changed(peer);
   }
 
-  /** A channel to one of the peer's sessions opened: that session gets the whole outbox, in order. */
+  /** A channel to one of the peer's sessions opened: that session gets the outbox and whatever it missed lately, in order. */
   async onOpen(peer: string, session: string): Promise<void> {
-    for (const m of await this.store.outbox(peer)) {
+    const outbox = await this.store.outbox(peer);
+    const ids = new Set(outbox.map((m) => m.id));
+    const missed = this.recent.filter((m) => m.peer === peer && !ids.has(m.id) && !this.ackedBy.get(m.id)?.has(session));
+    for (const m of [...outbox, ...missed].sort((a, b) => a.seq - b.seq)) {
       if (this.peers.sendTo(peer, session, encodeFrame({ t: "msg", id: m.id, ts: m.ts, text: m.text })) && m.status === "waiting") {
         await this.store.setStatus(m.id, "sent");
       }
@@ -100,33 +115,46 @@ export class Messenger {
   private async onFrame(peer: string, session: string, frame: Frame): Promise<void> {
     switch (frame.t) {
       case "msg": {
-        const isNew = await this.store.addIfNew({
-          id: frame.id, peer, dir: "in", text: frame.text, ts: frame.ts, seq: this.seq.next(), status: "delivered", seen: false,
-        });
-        // Ack duplicates too: the sender resends until it hears one.
+        const message: ChatMessage = { id: frame.id, peer, dir: "in", text: frame.text, ts: frame.ts, seq: this.seq.next(), status: "delivered", seen: false };
+        const isNew = await this.store.addIfNew(message);
+        // Acked once stored, duplicates too: the sender resends until it hears one.
         this.peers.sendTo(peer, session, encodeFrame({ t: "ack", id: frame.id }));
         if (isNew) {
           this.setTyping(peer, false);
-          this.events.changed(peer);
+          this.events.changed(peer, message);
           this.events.summary();
           void this.hub.clearPending(peer, "message").catch(() => undefined);
         }
         break;
       }
-      case "ack":
-        if (await this.store.setStatus(frame.id, "delivered")) {
-          this.events.changed(peer);
+      case "ack": {
+        this.ackedBy.get(frame.id)?.add(session);
+        const acked = await this.store.setStatus(frame.id, "delivered");
+        if (acked) {
+          this.events.changed(peer, acked);
           this.reportPending(peer);
         }
         break;
+      }
       case "read":
-        for (const id of frame.ids) await this.store.setStatus(id, "read");
-        this.events.changed(peer);
+        for (const id of frame.ids) {
+          const read = await this.store.setStatus(id, "read");
+          if (read) this.events.changed(peer, read);
+        }
         break;
       case "typing":
         this.setTyping(peer, frame.on);
         break;
     }
+  }
+
+  private remember(message: ChatMessage): void {
+    const cutoff = Date.now() - RECENT_MS;
+    while (this.recent.length > 0 && (this.recent[0]!.ts < cutoff || this.recent.length > RECENT_MAX)) {
+      this.ackedBy.delete(this.recent.shift()!.id);
+    }
+    this.recent.push(message);
+    this.ackedBy.set(message.id, new Set());
   }
 
   private setTyping(peer: string, on: boolean): void {
@@ -148,13 +176,20 @@ export class Messenger {
     this.pendingReports.set(peer, setTimeout(() => void this.reportPendingNow(peer), 250));
   }
 
-  private async reportPendingNow(peer: string): Promise<void> {
+  /** One report at a time, each counting afresh, so a slow early count can never land after a newer one. */
+  private reportPendingNow(peer: string): Promise<void> {
     clearTimeout(this.pendingReports.get(peer));
+    this.reporting = this.reporting.then(() => this.reportPendingSerially(peer));
+    return this.reporting;
+  }
+
+  private async reportPendingSerially(peer: string): Promise<void> {
     const count = (await this.store.outbox(peer)).length;
     if (this.reported.get(peer) === count) return;
     try {
       await this.hub.setPending(peer, "message", count);
       this.reported.set(peer, count);
+      this.events.pendingReported(peer, count);
     } catch {
       // Retried with the next change; a count is idempotent.
     }

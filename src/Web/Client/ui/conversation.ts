@@ -80,6 +80,7 @@ export class ConversationView {
         ),
         h("p", { id: "pending-note", class: "pending-note", hidden: pendingHere === 0 }, `${contact.displayName} has ${pendingHere} message${pendingHere === 1 ? "" : "s"} waiting for you. They arrive as soon as you are both online.`),
         h("ol", { id: "messages", class: "messages", "aria-live": "polite" }),
+        h("p", { id: "outbox-note", class: "outbox-note", hidden: true }),
         h("p", { id: "typing", class: "typing", hidden: true }, `${contact.displayName} is typing…`),
         form,
       ),
@@ -92,6 +93,30 @@ export class ConversationView {
   close(): void {
     this.peer = null;
     document.querySelector(".app-shell")?.classList.remove("in-conversation");
+  }
+
+  /** Adds one message, or updates its status in place; false when a full render is needed instead. */
+  upsert(m: ChatMessage): boolean {
+    const list = document.getElementById("messages");
+    if (!list || this.peer?.userId !== m.peer) return true;
+    const existing = list.querySelector<HTMLElement>(`li[data-id="${CSS.escape(m.id)}"]`);
+    if (existing) {
+      existing.dataset["status"] = m.status;
+      const r = existing.querySelector<HTMLElement>(".receipt");
+      if (r) {
+        r.className = `receipt receipt-${m.status}`;
+        r.title = STATUS_LABEL[m.status];
+        r.textContent = receipt(m.status);
+      }
+      return true;
+    }
+    const last = list.querySelector<HTMLElement>("li.message:last-of-type");
+    const lastDay = last?.querySelector("time")?.getAttribute("datetime")?.slice(0, 10);
+    if (!last || lastDay !== new Date(m.ts).toISOString().slice(0, 10)) return false;
+    const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+    list.append(this.messageItem(m));
+    if (nearBottom || m.dir === "out") list.scrollTop = list.scrollHeight;
+    return true;
   }
 
   renderMessages(messages: ChatMessage[]): void {
@@ -107,23 +132,26 @@ export class ConversationView {
         items.push(h("li", { class: "day" }, day));
         lastDay = day;
       }
-      items.push(
-        h(
-          "li",
-          { class: `message message-${m.dir}`, "data-id": m.id, "data-status": m.status },
-          h("span", { class: "bubble" }, m.text),
-          h(
-            "span",
-            { class: "meta" },
-            h("time", { datetime: when.toISOString(), title: when.toLocaleString() }, when.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })),
-            m.dir === "out" ? h("span", { class: `receipt receipt-${m.status}`, title: STATUS_LABEL[m.status] }, receipt(m.status)) : null,
-          ),
-        ),
-      );
+      items.push(this.messageItem(m));
     }
     if (messages.length === 0) items.push(h("li", { class: "empty-conversation" }, "No messages yet. Say hello: it goes straight to their browser."));
     list.replaceChildren(...items);
     if (nearBottom || messages.at(-1)?.dir === "out") list.scrollTop = list.scrollHeight;
+  }
+
+  private messageItem(m: ChatMessage): HTMLLIElement {
+    const when = new Date(m.ts);
+    return h(
+      "li",
+      { class: `message message-${m.dir}`, "data-id": m.id, "data-status": m.status },
+      h("span", { class: "bubble" }, m.text),
+      h(
+        "span",
+        { class: "meta" },
+        h("time", { datetime: when.toISOString(), title: when.toLocaleString() }, when.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })),
+        m.dir === "out" ? h("span", { class: `receipt receipt-${m.status}`, title: STATUS_LABEL[m.status] }, receipt(m.status)) : null,
+      ),
+    );
   }
 
   setPresence(presence: Presence | undefined): void {
@@ -144,6 +172,15 @@ export class ConversationView {
   setTyping(on: boolean): void {
     const el = document.getElementById("typing");
     if (el) el.hidden = !on;
+  }
+
+  /** How many of our messages wait in this browser for the contact, as their grain has been told. */
+  setOutbox(count: number): void {
+    const el = document.getElementById("outbox-note");
+    if (!el || !this.peer) return;
+    el.hidden = count === 0;
+    el.dataset["count"] = String(count);
+    el.textContent = `${count} message${count === 1 ? "" : "s"} waiting here. ${this.peer.displayName} gets ${count === 1 ? "it" : "them"} as soon as you are both online.`;
   }
 
   setPendingHere(count: number): void {

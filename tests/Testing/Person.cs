@@ -1,4 +1,6 @@
-namespace Cybernet.EndToEnd.Tests;
+using Microsoft.Playwright;
+
+namespace Cybernet.Testing;
 
 /// <summary>A person at a browser: one Chromium context (own cookies and IndexedDB), one or more tabs.</summary>
 public sealed class Person(IBrowserContext context, IPage page, string userName, string displayName) : IAsyncDisposable
@@ -13,9 +15,9 @@ public sealed class Person(IBrowserContext context, IPage page, string userName,
 
     public string DisplayName { get; } = displayName;
 
-    public static async Task<Person> SignUpAsync(BrowserFixture fixture, string prefix, string displayName)
+    public static async Task<Person> SignUpAsync(IBrowser browser, Uri web, string prefix, string displayName)
     {
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.Web.ToString() });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = web.ToString() });
         var page = await context.NewPageAsync();
         var userName = $"{prefix}{Guid.NewGuid():N}"[..16];
         await page.GotoAsync("/Account/SignUp");
@@ -29,9 +31,9 @@ public sealed class Person(IBrowserContext context, IPage page, string userName,
     }
 
     /// <summary>The same account signed in on another device: a separate browser context with its own storage.</summary>
-    public async Task<Person> SignInOnAnotherDeviceAsync(BrowserFixture fixture)
+    public async Task<Person> SignInOnAnotherDeviceAsync(IBrowser browser, Uri web)
     {
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.Web.ToString() });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = web.ToString() });
         var page = await context.NewPageAsync();
         await page.GotoAsync("/Account/SignIn");
         await page.FillAsync("#Input_Login", UserName);
@@ -48,8 +50,8 @@ public sealed class Person(IBrowserContext context, IPage page, string userName,
         await Page.ClickAsync("#add-contact button[type=submit]");
         var request = other.Page.Locator("#incoming li", new() { HasText = DisplayName });
         await request.Locator("button[data-action=accept]").ClickAsync(new() { Timeout = Patience });
-        await Assertions.Expect(ContactRow(other.DisplayName)).ToBeVisibleAsync(new() { Timeout = Patience });
-        await Assertions.Expect(other.ContactRow(DisplayName)).ToBeVisibleAsync(new() { Timeout = Patience });
+        await ContactRow(other.DisplayName).WaitForAsync(new() { Timeout = Patience });
+        await other.ContactRow(DisplayName).WaitForAsync(new() { Timeout = Patience });
     }
 
     public ILocator ContactRow(string displayName) => Page.Locator("#contacts li.contact", new() { HasText = displayName });
