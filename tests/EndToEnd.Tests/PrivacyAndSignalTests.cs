@@ -32,7 +32,8 @@ public sealed class PrivacyAndSignalTests(BrowserFixture fixture)
         var dump = await DumpDatabaseAsync(fixture.App!.ConnectionString);
         Assert.True(dump.Length > 1000, "the dump has the database's content");
         Assert.Contains(alice.UserName, dump, StringComparison.Ordinal); // proves the scan sees real data
-        foreach (var token in new[] { waitingToken, liveToken })
+        // Nor does any SDP body: every offer and answer carries these lines.
+        foreach (var token in new[] { waitingToken, liveToken, "a=ice-ufrag", "a=fingerprint" })
         {
             Assert.DoesNotContain(token, dump, StringComparison.Ordinal);
             Assert.DoesNotContain(token, fixture.App.AllOutput, StringComparison.Ordinal);

@@ -125,6 +125,26 @@ public sealed class HubBadInputTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ICE_servers_come_from_configuration()
+    {
+        var configured = await fixture.Cluster!.AddWebAsync("web-ice", new Dictionary<string, string>
+        {
+            ["Ice:Servers:0:Urls:0"] = "stun:stun.example.test:3478",
+            ["Ice:Servers:1:Urls:0"] = "turn:turn.example.test:3478?transport=udp",
+            ["Ice:Servers:1:Username"] = "user",
+            ["Ice:Servers:1:Credential"] = "secret",
+        });
+        await using var a = await TestUser.SignUpAsync(configured.BaseAddress);
+        await a.ConnectAsync();
+
+        var servers = await a.Hub!.InvokeAsync<System.Text.Json.JsonElement>("GetIceServers");
+
+        Assert.Equal(2, servers.GetArrayLength());
+        Assert.Equal("stun:stun.example.test:3478", servers[0].GetProperty("urls")[0].GetString());
+        Assert.Equal("user", servers[1].GetProperty("username").GetString());
+    }
+
+    [Fact]
     public async Task An_expired_sign_in_is_refused_and_closes_the_open_connection()
     {
         var shortLived = await fixture.Cluster!.AddWebAsync("web-short-cookie", new Dictionary<string, string> { ["Accounts:CookieLifetime"] = "00:00:03" });

@@ -2,6 +2,8 @@
 // "perfect negotiation" way: either side may start, and when both do at once the polite side yields.
 import type { IceServer } from "./types.js";
 
+const DISCONNECTED_GRACE_MS = 3_000;
+
 export type LinkState = "connecting" | "direct" | "relayed" | "failed" | "closed";
 
 export interface LinkEvents {
@@ -25,6 +27,8 @@ export class PeerLink {
   private settingRemoteAnswer = false;
   private restarts = 0;
   private current: LinkState = "connecting";
+  private currentDetail: string | undefined;
+  private interrupted: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly userId: string,
@@ -63,9 +67,18 @@ export class PeerLink {
       if (candidate) void events.signal("candidate", JSON.stringify(candidate)).catch(() => undefined);
     };
     this.pc.onconnectionstatechange = () => {
+      clearTimeout(this.interrupted);
       switch (this.pc.connectionState) {
         case "connected":
+          this.restarts = 0;
           void this.reportPath();
+          break;
+        case "disconnected":
+          // Often a blip that heals by itself; if not, restart ICE rather than wait ~30 s for "failed".
+          this.setState("connecting", "connection interrupted");
+          this.interrupted = setTimeout(() => {
+            if (this.pc.connectionState === "disconnected") this.recover();
+          }, DISCONNECTED_GRACE_MS);
           break;
         case "failed":
           this.recover();
@@ -81,6 +94,11 @@ export class PeerLink {
 
   get state(): LinkState {
     return this.current;
+  }
+
+  /** Why the link is in its state, when there is more to say (restarting ICE, why it failed). */
+  get detail(): string | undefined {
+    return this.currentDetail;
   }
 
   get isOpen(): boolean {
@@ -119,6 +137,7 @@ export class PeerLink {
   }
 
   close(): void {
+    clearTimeout(this.interrupted);
     this.channel.close();
     this.pc.close();
     this.setState("closed");
@@ -148,8 +167,9 @@ export class PeerLink {
   }
 
   private setState(state: LinkState, detail?: string): void {
-    if (state === this.current && !detail) return;
+    if (state === this.current && detail === this.currentDetail) return;
     this.current = state;
+    this.currentDetail = detail;
     this.events.state(state, detail);
   }
 }

@@ -15,7 +15,6 @@ export interface PeerEvents {
 
 export class PeerDirectory {
   private readonly links = new Map<string, Map<string, PeerLink>>();
-  private readonly details = new Map<string, string>();
 
   constructor(private readonly hub: PeerHub, private readonly iceServers: () => IceServer[], private readonly events: PeerEvents) {}
 
@@ -39,10 +38,8 @@ export class PeerDirectory {
     const links = [...(this.links.get(userId)?.values() ?? [])];
     if (links.length === 0) return { state: "none" };
     for (const wanted of ["direct", "relayed", "connecting", "failed", "closed"] as const) {
-      if (links.some((l) => l.state === wanted)) {
-        const detail = this.details.get(userId);
-        return detail && wanted === "failed" ? { state: wanted, detail } : { state: wanted };
-      }
+      const link = links.find((l) => l.state === wanted);
+      if (link) return link.detail ? { state: wanted, detail: link.detail } : { state: wanted };
     }
     return { state: "none" };
   }
@@ -103,10 +100,7 @@ export class PeerDirectory {
           this.events.state(userId);
           this.events.open(userId, sessionId);
         },
-        state: (_state, detail) => {
-          if (detail) this.details.set(userId, detail);
-          this.events.state(userId);
-        },
+        state: () => this.events.state(userId),
       });
       byUser.set(sessionId, link);
     }

@@ -165,7 +165,8 @@ export class ConversationView {
     const el = document.getElementById("link-state");
     if (!el) return;
     el.dataset["state"] = link.state;
-    el.textContent = LINK_LABEL[link.state] ?? link.state;
+    const label = link.state === "connecting" && link.detail ? "Reconnecting…" : (LINK_LABEL[link.state] ?? link.state);
+    el.textContent = link.state === "failed" && link.detail ? `${label}: ${link.detail}` : label;
     el.title = link.detail ?? "";
   }
 
