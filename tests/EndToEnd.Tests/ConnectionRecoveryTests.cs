@@ -26,4 +26,28 @@ public sealed class ConnectionRecoveryTests(BrowserFixture fixture)
         await bob.OpenConversationAsync("Alice Liddell");
         await Assertions.Expect(bob.Incoming.First).ToContainTextAsync("after the cut", new() { Timeout = Person.Patience });
     }
+
+    [Fact]
+    public async Task Through_a_TURN_relay_with_signed_short_lived_credentials_the_link_shows_relayed()
+    {
+        await using var turn = await TurnServer.StartAsync();
+        var relayWeb = await fixture.App!.AddWebAsync("web-relay", new Dictionary<string, string>
+        {
+            ["Ice:Servers:0:Urls:0"] = turn.UdpUrl,
+            ["Ice:Servers:0:SharedSecret"] = turn.SharedSecret,
+            ["Ice:TransportPolicy"] = "relay",
+        });
+        await using var alice = await Person.SignUpAsync(fixture.Browser, relayWeb.BaseAddress, "alice", "Alice Liddell");
+        await using var bob = await Person.SignUpAsync(fixture.Browser, relayWeb.BaseAddress, "bob", "Bob Builder");
+        await alice.BefriendAsync(bob);
+
+        await alice.OpenConversationAsync("Bob Builder");
+        await Assertions.Expect(alice.Page.Locator("#link-state")).ToHaveAttributeAsync("data-state", "relayed", new() { Timeout = Person.Patience });
+        await Assertions.Expect(alice.Page.Locator("#link-state")).ToHaveTextAsync("Relayed connection");
+        await alice.SendAsync("via the relay");
+        await bob.OpenConversationAsync("Alice Liddell");
+        await Assertions.Expect(bob.Incoming.First).ToContainTextAsync("via the relay", new() { Timeout = Person.Patience });
+        Assert.Contains("session", turn.Output, StringComparison.OrdinalIgnoreCase);
+        await alice.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "link-relayed.png") });
+    }
 }

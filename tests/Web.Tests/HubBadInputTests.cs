@@ -131,17 +131,27 @@ public sealed class HubBadInputTests(ClusterFixture fixture)
         {
             ["Ice:Servers:0:Urls:0"] = "stun:stun.example.test:3478",
             ["Ice:Servers:1:Urls:0"] = "turn:turn.example.test:3478?transport=udp",
-            ["Ice:Servers:1:Username"] = "user",
-            ["Ice:Servers:1:Credential"] = "secret",
+            ["Ice:Servers:1:SharedSecret"] = "shared secret",
+            ["Ice:TransportPolicy"] = "relay",
         });
         await using var a = await TestUser.SignUpAsync(configured.BaseAddress);
         await a.ConnectAsync();
 
-        var servers = await a.Hub!.InvokeAsync<System.Text.Json.JsonElement>("GetIceServers");
+        var ice = await a.Hub!.InvokeAsync<System.Text.Json.JsonElement>("GetIceServers");
 
+        Assert.Equal("relay", ice.GetProperty("transportPolicy").GetString());
+        var servers = ice.GetProperty("servers");
         Assert.Equal(2, servers.GetArrayLength());
         Assert.Equal("stun:stun.example.test:3478", servers[0].GetProperty("urls")[0].GetString());
-        Assert.Equal("user", servers[1].GetProperty("username").GetString());
+
+        // TURN: "expiry:userId" signed with the shared secret (coturn's use-auth-secret), expiring within the lifetime.
+        var username = servers[1].GetProperty("username").GetString()!;
+        var parts = username.Split(':');
+        Assert.Equal(a.Id.ToString("N"), parts[1]);
+        var expires = DateTimeOffset.FromUnixTimeSeconds(long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(expires, DateTimeOffset.UtcNow.AddHours(11), DateTimeOffset.UtcNow.AddHours(13));
+        var expected = Convert.ToBase64String(System.Security.Cryptography.HMACSHA1.HashData("shared secret"u8.ToArray(), System.Text.Encoding.UTF8.GetBytes(username)));
+        Assert.Equal(expected, servers[1].GetProperty("credential").GetString());
     }
 
     [Fact]

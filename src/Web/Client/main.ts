@@ -5,7 +5,7 @@ import { ActivityTracker, PresenceBook } from "./presence.js";
 import { SessionLink, hubErrorText, type LinkState } from "./signaling.js";
 import { MessageStore } from "./store.js";
 import type { ChatMessage } from "./chat.js";
-import type { IceServer } from "./types.js";
+import type { IceConfig } from "./types.js";
 import { ConversationView } from "./ui/conversation.js";
 import { byId } from "./ui/dom.js";
 import { Sidebar } from "./ui/sidebar.js";
@@ -25,7 +25,7 @@ class App {
   private readonly activity = new ActivityTracker(Date.now(), document.visibilityState === "visible");
   private readonly userId = byId("app").dataset["userId"]!;
   private mySession = "";
-  private iceServers: IceServer[] = [];
+  private ice: IceConfig = { servers: [], transportPolicy: "all" };
   private peers!: PeerDirectory;
   private messenger!: Messenger;
   private counts = new Map<string, { outbox: number; unseen: number }>();
@@ -79,11 +79,11 @@ class App {
     this.wireAddContact();
     this.wireActivity();
     await this.link.start();
-    [this.mySession, this.iceServers] = await Promise.all([this.link.whoAmI(), this.link.getIceServers()]);
+    [this.mySession, this.ice] = await Promise.all([this.link.whoAmI(), this.link.getIceConfig()]);
     const store = await MessageStore.open(this.userId);
     this.peers = new PeerDirectory(
       { mySession: () => this.mySession, sendSignal: (to, toSession, kind, payload) => this.link.sendSignal(to, toSession, kind, payload) },
-      () => this.iceServers,
+      () => this.ice,
       {
         open: (user, session) => void this.messenger.onOpen(user, session).then(() => this.updateCounts()),
         message: (user, session, data) => void this.messenger.onData(user, session, data),
@@ -105,6 +105,8 @@ class App {
     await this.refresh();
     await this.updateCounts();
     await this.messenger.flushAll();
+    // TURN credentials are short-lived: fetch fresh ones well before they run out.
+    setInterval(() => void this.link.getIceConfig().then((ice) => (this.ice = ice), () => undefined), 60 * 60_000);
     // Keeps "last seen 5 min ago" honest without a server round trip.
     setInterval(() => this.sidebar.refreshTimes(), 60_000);
   }

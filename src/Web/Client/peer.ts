@@ -1,6 +1,6 @@
 // One RTCPeerConnection between this session and one session of a contact, negotiated the
 // "perfect negotiation" way: either side may start, and when both do at once the polite side yields.
-import type { IceServer } from "./types.js";
+import type { IceConfig } from "./types.js";
 
 const DISCONNECTED_GRACE_MS = 3_000;
 
@@ -34,11 +34,12 @@ export class PeerLink {
     readonly userId: string,
     readonly sessionId: string,
     private readonly polite: boolean,
-    iceServers: IceServer[],
+    ice: IceConfig,
     private readonly events: LinkEvents,
   ) {
     this.pc = new RTCPeerConnection({
-      iceServers: iceServers.map((s) => ({ urls: s.urls, ...(s.username ? { username: s.username } : {}), ...(s.credential ? { credential: s.credential } : {}) })),
+      iceServers: ice.servers.map((s) => ({ urls: s.urls, ...(s.username ? { username: s.username } : {}), ...(s.credential ? { credential: s.credential } : {}) })),
+      iceTransportPolicy: ice.transportPolicy,
     });
     // Negotiated with a fixed id on both sides: no race over who creates the channel.
     this.channel = this.pc.createDataChannel("chat", { negotiated: true, id: 0, ordered: true });

@@ -1,6 +1,6 @@
 // All peer links of this session, by contact and by their session. Routes signals in and frames out.
 import { PeerLink, isPolite, type LinkState } from "./peer.js";
-import type { IceServer, IncomingSignal } from "./types.js";
+import type { IceConfig, IncomingSignal } from "./types.js";
 
 export interface PeerHub {
   mySession(): string;
@@ -16,7 +16,7 @@ export interface PeerEvents {
 export class PeerDirectory {
   private readonly links = new Map<string, Map<string, PeerLink>>();
 
-  constructor(private readonly hub: PeerHub, private readonly iceServers: () => IceServer[], private readonly events: PeerEvents) {}
+  constructor(private readonly hub: PeerHub, private readonly ice: () => IceConfig, private readonly events: PeerEvents) {}
 
   private readonly helloAt = new Map<string, number>();
 
@@ -93,7 +93,7 @@ export class PeerDirectory {
     }
     let link = byUser.get(sessionId);
     if (!link) {
-      link = new PeerLink(userId, sessionId, isPolite(this.hub.mySession(), sessionId), this.iceServers(), {
+      link = new PeerLink(userId, sessionId, isPolite(this.hub.mySession(), sessionId), this.ice(), {
         signal: (kind, payload) => this.hub.sendSignal(userId, sessionId, kind, payload).then(() => undefined),
         message: (data) => this.events.message(userId, sessionId, data),
         open: () => {

@@ -1,6 +1,6 @@
 // The one SignalR connection of this session: presence, contacts and signals.
 import { HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from "@microsoft/signalr";
-import type { ContactList, IceServer, IncomingSignal, Presence, SignalResult } from "./types.js";
+import type { ContactList, IceConfig, IncomingSignal, Presence, SignalResult } from "./types.js";
 
 export type LinkState = "connecting" | "connected" | "reconnecting" | "disconnected";
 
@@ -59,8 +59,8 @@ export class SessionLink {
     return this.hub.invoke<string>("WhoAmI");
   }
 
-  getIceServers(): Promise<IceServer[]> {
-    return this.hub.invoke<IceServer[]>("GetIceServers");
+  getIceConfig(): Promise<IceConfig> {
+    return this.hub.invoke<IceConfig>("GetIceServers");
   }
 
   sendSignal(to: string, toSession: string | null, kind: string, payload: string): Promise<SignalResult> {

@@ -52,6 +52,11 @@ export interface IceServer {
   credential: string | null;
 }
 
+export interface IceConfig {
+  servers: IceServer[];
+  transportPolicy: "all" | "relay";
+}
+
 export interface SignalResult {
   outcome: "Delivered" | "RecipientOffline";
 }

@@ -29,6 +29,9 @@ public sealed record ContactListDto(
 /// <summary>One ICE server as RTCPeerConnection takes it.</summary>
 public sealed record IceServerDto(IReadOnlyList<string> Urls, string? Username, string? Credential);
 
+/// <summary>The RTCPeerConnection configuration a session uses.</summary>
+public sealed record IceConfigDto(IReadOnlyList<IceServerDto> Servers, string TransportPolicy);
+
 /// <summary>A signal as sent by a browser: to a contact (or one of their sessions), of a known kind, with an opaque payload.</summary>
 public sealed record SignalDto(Guid? To, string? ToSession, string? Kind, string? Payload);
 

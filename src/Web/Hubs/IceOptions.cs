@@ -9,6 +9,14 @@ public sealed class IceOptions
 
     public List<IceServer> Servers { get; set; } = [];
 
+    /// <summary>"all", or "relay" to send everything through TURN (hides users' addresses from each other).</summary>
+    [RegularExpression("^(all|relay)$")]
+    public string TransportPolicy { get; set; } = "all";
+
+    /// <summary>How long signed TURN credentials stay valid.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "2.00:00:00")]
+    public TimeSpan TurnCredentialLifetime { get; set; } = TimeSpan.FromHours(12);
+
     /// <summary>One STUN or TURN server.</summary>
     public sealed class IceServer
     {
@@ -18,5 +26,8 @@ public sealed class IceOptions
         public string? Username { get; set; }
 
         public string? Credential { get; set; }
+
+        /// <summary>For TURN with coturn's use-auth-secret: each user gets credentials signed with this, valid for a while.</summary>
+        public string? SharedSecret { get; set; }
     }
 }

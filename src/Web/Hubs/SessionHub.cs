@@ -33,9 +33,22 @@ public sealed class SessionHub(
         await registry.DisconnectAsync(Me, Context.ConnectionId);
     }
 
-    /// <summary>The ICE servers this deployment offers.</summary>
-    public IReadOnlyList<IceServerDto> GetIceServers() =>
-        [.. ice.Value.Servers.Select(s => new IceServerDto(s.Urls, s.Username, s.Credential))];
+    /// <summary>The ICE servers this deployment offers, TURN with credentials signed for this user and short-lived.</summary>
+    public IceConfigDto GetIceServers()
+    {
+        var expires = DateTimeOffset.UtcNow + ice.Value.TurnCredentialLifetime;
+        var servers = ice.Value.Servers.Select(s =>
+        {
+            if (s.SharedSecret is { Length: > 0 } secret)
+            {
+                var (username, credential) = TurnCredentials.Create(secret, Me, expires);
+                return new IceServerDto(s.Urls, username, credential);
+            }
+
+            return new IceServerDto(s.Urls, s.Username, s.Credential);
+        });
+        return new IceConfigDto([.. servers], ice.Value.TransportPolicy);
+    }
 
     /// <summary>This session's id, as other sessions address it in signals.</summary>
     public string WhoAmI() => Context.ConnectionId;
