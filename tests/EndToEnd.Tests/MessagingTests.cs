@@ -147,6 +147,35 @@ public sealed partial class MessagingTests(BrowserFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task Blocking_cuts_the_live_connection_and_nothing_more_arrives()
+    {
+        await using var alice = await Person.SignUpAsync(fixture.Browser, fixture.Web, "alice", "Alice Liddell");
+        await using var bob = await Person.SignUpAsync(fixture.Browser, fixture.Web, "bob", "Bob Builder");
+        await alice.BefriendAsync(bob);
+        await bob.OpenConversationAsync("Alice Liddell");
+        await bob.SendAsync("before the block");
+        await Assertions.Expect(bob.Outgoing.First).ToHaveAttributeAsync("data-status", "delivered", new() { Timeout = Person.Patience });
+
+        await alice.ContactRow("Bob Builder").Locator(".menu-button").ClickAsync();
+        await alice.Page.Locator(".menu-item", new() { HasText = "Block" }).ClickAsync();
+        await Assertions.Expect(alice.Page.Locator("#blocked li")).ToHaveCountAsync(1, Soon);
+
+        // Silent: Bob sees Alice offline, and what he sends now never reaches her.
+        await Assertions.Expect(bob.ContactRow("Alice Liddell")).ToHaveAttributeAsync("data-presence", "offline", new() { Timeout = Person.Patience });
+        await Assertions.Expect(bob.Page.Locator("#link-state")).Not.ToHaveAttributeAsync("data-state", "direct", new() { Timeout = Person.Patience });
+        await bob.SendAsync("after the block");
+        await Assertions.Expect(bob.Outgoing.Nth(1)).ToHaveAttributeAsync("data-status", "waiting", new() { Timeout = Person.Patience });
+        var stored = await alice.Page.EvaluateAsync<int>("""
+            async () => {
+              const db = await new Promise((ok, fail) => { const r = indexedDB.open('cybernet-' + document.getElementById('app').dataset.userId); r.onsuccess = () => ok(r.result); r.onerror = fail; });
+              const all = await new Promise(ok => { const r = db.transaction('messages').objectStore('messages').getAll(); r.onsuccess = () => ok(r.result); });
+              return all.filter(m => m.text === 'after the block').length;
+            }
+            """);
+        Assert.Equal(0, stored);
+    }
+
     [GeneratedRegex(@"^\d{1,2}:\d{2}")]
     private static partial Regex TimeOfDay();
 }

@@ -50,4 +50,20 @@ public sealed class PresenceSessionsTests
         Assert.Equal("old", sessions.Upsert("newest", Node, true, T0.AddSeconds(10)));
         Assert.Equal(2, sessions.Count);
     }
+
+    [Fact]
+    public void A_late_renewal_does_not_bring_back_a_session_that_said_goodbye()
+    {
+        var sessions = new PresenceSessions(maxSessions: 8);
+        sessions.Upsert("tab", Node, true, T0.AddSeconds(30));
+        sessions.Remove("tab", rememberUntil: T0.AddSeconds(30));
+
+        sessions.Renew("tab", Node, T0.AddSeconds(40));
+        Assert.Equal(PresenceState.Offline, sessions.State);
+
+        // Once the lease it could have had is over, the id is forgotten.
+        sessions.RemoveExpired(T0.AddSeconds(31));
+        sessions.Renew("tab", Node, T0.AddSeconds(61));
+        Assert.Equal(PresenceState.Online, sessions.State);
+    }
 }

@@ -11,5 +11,5 @@ public sealed record UserPresence(
     [property: Id(4)] long Version)
 {
     /// <summary>Offline with no last-seen time: what a blocked user is shown.</summary>
-    public static UserPresence Hidden(Guid userId) => new(userId, PresenceState.Offline, null, 0, 0);
+    public static UserPresence Hidden(Guid userId, long version) => new(userId, PresenceState.Offline, null, 0, version);
 }

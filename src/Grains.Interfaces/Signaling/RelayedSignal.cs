@@ -8,7 +8,15 @@ public sealed record RelayedSignal(
     [property: Id(1)] string FromSession,
     [property: Id(2)] string? ToSession,
     [property: Id(3)] string Kind,
-    [property: Id(4)] string Payload);
+    [property: Id(4)] string Payload)
+{
+    // Never print the payload (SDP carries addresses), even where Orleans logs a message's arguments.
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"FromUser = {FromUser}, FromSession = {FromSession}, ToSession = {ToSession}, Kind = {Kind}, Payload = <{Payload.Length} chars>");
+        return true;
+    }
+}
 
 /// <summary>What became of a signal.</summary>
 public enum SignalOutcome

@@ -5,6 +5,10 @@ public sealed class PresenceSessions(int maxSessions)
 {
     private readonly Dictionary<string, Session> sessions = new(StringComparer.Ordinal);
 
+    // Sessions that said goodbye, until their lease would have run out: a renewal snapshot taken just before the
+    // goodbye must not bring them back.
+    private readonly Dictionary<string, DateTimeOffset> departed = new(StringComparer.Ordinal);
+
     public int Count => sessions.Count;
 
     public PresenceState State =>
@@ -34,9 +38,17 @@ public sealed class PresenceSessions(int maxSessions)
         return evicted;
     }
 
-    /// <summary>Extends a lease. A session this grain does not know (it was reactivated elsewhere) is added back as active.</summary>
+    /// <summary>
+    /// Extends a lease. A session this grain does not know (it was reactivated elsewhere) is added back as active,
+    /// unless it said goodbye recently.
+    /// </summary>
     public void Renew(string connectionId, ISessionObserver observer, DateTimeOffset expiresAt)
     {
+        if (departed.ContainsKey(connectionId))
+        {
+            return;
+        }
+
         if (sessions.TryGetValue(connectionId, out var session))
         {
             session.Observer = observer;
@@ -48,7 +60,12 @@ public sealed class PresenceSessions(int maxSessions)
         }
     }
 
-    public bool Remove(string connectionId) => sessions.Remove(connectionId);
+    /// <summary>A goodbye: the session leaves and is remembered as gone until <paramref name="rememberUntil"/>.</summary>
+    public bool Remove(string connectionId, DateTimeOffset rememberUntil)
+    {
+        departed[connectionId] = rememberUntil;
+        return sessions.Remove(connectionId);
+    }
 
     public bool SetActive(string connectionId, bool active)
     {
@@ -63,6 +80,11 @@ public sealed class PresenceSessions(int maxSessions)
 
     public int RemoveExpired(DateTimeOffset now)
     {
+        foreach (var gone in departed.Where(d => d.Value <= now).Select(d => d.Key).ToList())
+        {
+            departed.Remove(gone);
+        }
+
         var expired = sessions.Where(s => s.Value.ExpiresAt <= now).Select(s => s.Key).ToList();
         foreach (var id in expired)
         {

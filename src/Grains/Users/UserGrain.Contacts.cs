@@ -79,7 +79,7 @@ public sealed partial class UserGrain
         await SaveAndTellSessionsAsync();
         if (wasOnline)
         {
-            User(userId).OnContactPresence(UserPresence.Hidden(Me) with { Version = published.Version + 1 }, wantsReply: false).Ignore();
+            User(userId).OnContactPresence(UserPresence.Hidden(Me, Math.Max(published.Version + 1, Now.UtcTicks)), wantsReply: false).Ignore();
         }
     }
 

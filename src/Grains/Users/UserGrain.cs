@@ -26,7 +26,8 @@ public sealed partial class UserGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        published = published with { UserId = Me, LastSeen = state.State.LastSeen };
+        // Versions follow the clock, so a fresh activation's "offline" never outranks what contacts saw before.
+        published = published with { UserId = Me, LastSeen = state.State.LastSeen, Version = Now.UtcTicks };
         return Task.CompletedTask;
     }
 
@@ -56,7 +57,7 @@ public sealed partial class UserGrain(
 
     public async Task Disconnect(string connectionId)
     {
-        if (sessions.Remove(connectionId))
+        if (sessions.Remove(connectionId, Now + settings.Lease))
         {
             await PublishPresenceAsync();
         }
@@ -81,7 +82,7 @@ public sealed partial class UserGrain(
         {
             if (wantsReply)
             {
-                User(from).OnContactPresence(UserPresence.Hidden(Me), wantsReply: false).Ignore();
+                User(from).OnContactPresence(UserPresence.Hidden(Me, Now.UtcTicks), wantsReply: false).Ignore();
             }
 
             return Task.CompletedTask;
@@ -93,7 +94,7 @@ public sealed partial class UserGrain(
         }
 
         // With no session here nobody watches; keeping it would only go stale, since changes are pushed to online users only.
-        if (sessions.Count > 0 && (!contactPresence.TryGetValue(from, out var known) || known.Version < presence.Version || presence.Version == 0))
+        if (sessions.Count > 0 && (!contactPresence.TryGetValue(from, out var known) || known.Version < presence.Version))
         {
             contactPresence[from] = presence;
             foreach (var (observer, ids) in sessions.ByNode())

@@ -22,6 +22,7 @@ test("malformed frames are dropped", () => {
   assert.equal(decodeFrame(JSON.stringify({ t: "msg", id: "../etc", ts: 1, text: "x" })), null);
   assert.equal(decodeFrame(JSON.stringify({ t: "msg", id, ts: "now", text: "x" })), null);
   assert.equal(decodeFrame(JSON.stringify({ t: "msg", id, ts: 1, text: "" })), null);
+  assert.equal(decodeFrame(JSON.stringify({ t: "msg", id, ts: 1e300, text: "x" })), null, "a time no Date can hold");
   assert.equal(decodeFrame(JSON.stringify({ t: "msg", id, ts: 1, text: "x".repeat(MAX_TEXT_LENGTH + 1) })), null);
   assert.equal(decodeFrame(JSON.stringify({ t: "read", ids: [1] })), null);
   assert.equal(decodeFrame(JSON.stringify({ t: "shout" })), null);

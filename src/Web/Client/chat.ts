@@ -29,6 +29,8 @@ export interface ChatMessage {
 }
 
 const ID_SHAPE = /^[0-9a-f-]{8,64}$/i;
+/** The largest time a JavaScript Date can hold: anything beyond would break rendering. */
+const MAX_TIME = 8.64e15;
 
 export function encodeFrame(frame: Frame): string {
   return JSON.stringify(frame);
@@ -47,7 +49,7 @@ export function decodeFrame(raw: unknown): Frame | null {
   const f = value as Record<string, unknown>;
   switch (f["t"]) {
     case "msg":
-      return isId(f["id"]) && typeof f["ts"] === "number" && Number.isFinite(f["ts"]) &&
+      return isId(f["id"]) && typeof f["ts"] === "number" && Math.abs(f["ts"]) <= MAX_TIME &&
         typeof f["text"] === "string" && f["text"].length > 0 && f["text"].length <= MAX_TEXT_LENGTH
         ? { t: "msg", id: f["id"], ts: f["ts"], text: f["text"] }
         : null;

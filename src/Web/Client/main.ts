@@ -5,7 +5,7 @@ import { ActivityTracker, PresenceBook } from "./presence.js";
 import { SessionLink, hubErrorText, type LinkState } from "./signaling.js";
 import { MessageStore } from "./store.js";
 import type { ChatMessage } from "./chat.js";
-import type { IceConfig } from "./types.js";
+import type { IceConfig, IncomingSignal } from "./types.js";
 import { ConversationView } from "./ui/conversation.js";
 import { byId } from "./ui/dom.js";
 import { Sidebar } from "./ui/sidebar.js";
@@ -30,6 +30,7 @@ class App {
   private messenger!: Messenger;
   private counts = new Map<string, { outbox: number; unseen: number }>();
   private noteTimer: ReturnType<typeof setTimeout> | undefined;
+  private early: IncomingSignal[] = [];
 
   constructor() {
     this.link = new SessionLink({
@@ -40,13 +41,25 @@ class App {
         this.reachOut();
       },
       contactsChanged: () => void this.refresh(),
-      signal: (s) => void this.peers?.onSignal(s).catch((err) => console.warn("signal from a peer failed", err)),
+      signal: (s) => {
+        // Signals can arrive before the contact list and the peer directory are ready: hold them until then.
+        if (this.peers) void this.peers.onSignal(s).catch((err) => console.warn("signal from a peer failed", err));
+        else this.early.push(s);
+      },
       link: (state, detail) => {
         const el = byId("connection");
         el.dataset["state"] = state;
         el.textContent = LINK_TEXT[state];
         if (detail) el.title = detail;
-        if (state === "connected" && this.mySession) void this.link.whoAmI().then((id) => (this.mySession = id));
+        if (state === "connected" && this.mySession) {
+          // A reconnected hub is a new session id: links made under the old one cannot be renegotiated; start over.
+          void this.link.whoAmI().then((id) => {
+            if (id === this.mySession) return;
+            this.mySession = id;
+            this.peers?.dropEverything();
+            this.reachOut();
+          });
+        }
       },
     });
     const act = (run: () => Promise<void>) => void run().then(() => this.refresh(), (e) => this.say(hubErrorText(e), true));
@@ -55,8 +68,8 @@ class App {
       accept: (id) => act(() => this.link.accept(id)),
       decline: (id) => act(() => this.link.decline(id)),
       cancel: (id) => act(() => this.link.remove(id)),
-      remove: (id) => act(() => this.link.remove(id)),
-      block: (id) => act(() => this.link.block(id)),
+      remove: (id) => act(() => this.link.remove(id).then(() => this.peers?.dropAll(id))),
+      block: (id) => act(() => this.link.block(id).then(() => this.peers?.dropAll(id))),
       unblock: (id) => act(() => this.link.unblock(id)),
     });
     this.conversation = new ConversationView({
@@ -81,6 +94,7 @@ class App {
     await this.link.start();
     [this.mySession, this.ice] = await Promise.all([this.link.whoAmI(), this.link.getIceConfig()]);
     const store = await MessageStore.open(this.userId);
+    this.sidebar.render(await this.link.getContacts());
     this.peers = new PeerDirectory(
       { mySession: () => this.mySession, sendSignal: (to, toSession, kind, payload) => this.link.sendSignal(to, toSession, kind, payload) },
       () => this.ice,
@@ -91,6 +105,7 @@ class App {
           if (this.conversation.openPeer === user) this.conversation.setLink(this.peers.stateOf(user));
         },
       },
+      (user) => user === this.userId || this.sidebar.contact(user) !== undefined,
     );
     this.messenger = new Messenger(store, this.peers, this.link, {
       changed: (peer, message) => void this.onConversationChanged(peer, message),
@@ -102,6 +117,7 @@ class App {
         if (this.conversation.openPeer === peer) this.conversation.setOutbox(count);
       },
     });
+    for (const s of this.early.splice(0)) void this.peers.onSignal(s).catch((err) => console.warn("signal from a peer failed", err));
     await this.refresh();
     await this.updateCounts();
     await this.messenger.flushAll();
@@ -113,7 +129,10 @@ class App {
 
   async refresh(): Promise<void> {
     if (!this.link.connected) return;
+    const before = new Set(this.sidebar.contactIds());
     this.sidebar.render(await this.link.getContacts());
+    // Whoever left the list (removed us, or was removed) loses their links too.
+    for (const id of before) if (!this.sidebar.contact(id)) this.peers?.dropAll(id);
     const open = this.conversation.openPeer;
     if (open) this.conversation.setPendingHere(this.sidebar.pendingFrom(open));
     this.reachOut();

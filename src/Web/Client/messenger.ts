@@ -32,6 +32,7 @@ export class Messenger {
   /** Messages sent from this tab lately, and which of the peer's sessions acked each: a device whose link opens late still gets them. */
   private readonly recent: ChatMessage[] = [];
   private reporting: Promise<void> = Promise.resolve();
+  private readonly unsentReads = new Map<string, string[]>();
   private readonly ackedBy = new Map<string, Set<string>>();
 
   constructor(
@@ -79,6 +80,8 @@ export class Messenger {
 
   /** A channel to one of the peer's sessions opened: that session gets the outbox and whatever it missed lately, in order. */
   async onOpen(peer: string, session: string): Promise<void> {
+    const reads = this.unsentReads.get(peer);
+    if (reads && this.peers.sendTo(peer, session, encodeFrame({ t: "read", ids: reads }))) this.unsentReads.delete(peer);
     const outbox = await this.store.outbox(peer);
     const ids = new Set(outbox.map((m) => m.id));
     const missed = this.recent.filter((m) => m.peer === peer && !ids.has(m.id) && !this.ackedBy.get(m.id)?.has(session));
@@ -97,11 +100,12 @@ export class Messenger {
   }
 
   async markSeen(peer: string): Promise<void> {
-    const ids = await this.store.markSeen(peer);
-    if (ids.length > 0) {
-      this.peers.send(peer, encodeFrame({ t: "read", ids }));
-      this.events.summary();
-    }
+    const ids = [...(this.unsentReads.get(peer) ?? []), ...(await this.store.markSeen(peer))];
+    if (ids.length === 0) return;
+    // Read receipts wait for a link if none is open, so the sender's ✓✓ turns to read eventually.
+    if (this.peers.send(peer, encodeFrame({ t: "read", ids: ids.slice(-1000) })) > 0) this.unsentReads.delete(peer);
+    else this.unsentReads.set(peer, ids.slice(-1000));
+    this.events.summary();
   }
 
   /** Called on every keystroke in the composer; sends "typing" at most every few seconds. */
@@ -179,7 +183,7 @@ export class Messenger {
   /** One report at a time, each counting afresh, so a slow early count can never land after a newer one. */
   private reportPendingNow(peer: string): Promise<void> {
     clearTimeout(this.pendingReports.get(peer));
-    this.reporting = this.reporting.then(() => this.reportPendingSerially(peer));
+    this.reporting = this.reporting.then(() => this.reportPendingSerially(peer)).catch(() => undefined);
     return this.reporting;
   }
 

@@ -3,6 +3,7 @@
 import type { IceConfig } from "./types.js";
 
 const DISCONNECTED_GRACE_MS = 3_000;
+const NEGOTIATION_TIMEOUT_MS = 10_000;
 
 export type LinkState = "connecting" | "direct" | "relayed" | "failed" | "closed";
 
@@ -29,6 +30,7 @@ export class PeerLink {
   private current: LinkState = "connecting";
   private currentDetail: string | undefined;
   private interrupted: ReturnType<typeof setTimeout> | undefined;
+  private readonly createdAt = performance.now();
 
   constructor(
     readonly userId: string,
@@ -106,6 +108,12 @@ export class PeerLink {
     return this.channel.readyState === "open";
   }
 
+  /** Dead for good, or still not open long after it started (a negotiation signal was lost): safe to replace. */
+  get isStale(): boolean {
+    if (this.isOpen) return false;
+    return this.current === "failed" || this.current === "closed" || performance.now() - this.createdAt > NEGOTIATION_TIMEOUT_MS;
+  }
+
   /** Applies an offer, answer or candidate from the other session. */
   async onSignal(kind: string, payload: string): Promise<void> {
     if (kind === "candidate") {
@@ -123,8 +131,11 @@ export class PeerLink {
     this.ignoreOffer = !this.polite && collision;
     if (this.ignoreOffer) return;
     this.settingRemoteAnswer = description.type === "answer";
-    await this.pc.setRemoteDescription(description);
-    this.settingRemoteAnswer = false;
+    try {
+      await this.pc.setRemoteDescription(description);
+    } finally {
+      this.settingRemoteAnswer = false;
+    }
     if (description.type === "offer") {
       await this.pc.setLocalDescription();
       await this.events.signal("answer", JSON.stringify(this.pc.localDescription));

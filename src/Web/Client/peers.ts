@@ -16,7 +16,13 @@ export interface PeerEvents {
 export class PeerDirectory {
   private readonly links = new Map<string, Map<string, PeerLink>>();
 
-  constructor(private readonly hub: PeerHub, private readonly ice: () => IceConfig, private readonly events: PeerEvents) {}
+  constructor(
+    private readonly hub: PeerHub,
+    private readonly ice: () => IceConfig,
+    private readonly events: PeerEvents,
+    /** Whether a user may have a link with us: an accepted contact, or our own account (another device). */
+    private readonly allowed: (userId: string) => boolean,
+  ) {}
 
   private readonly helloAt = new Map<string, number>();
 
@@ -65,24 +71,35 @@ export class PeerDirectory {
       this.events.state(signal.from);
       return;
     }
+    if (!this.allowed(signal.from)) return; // Not (or no longer) a contact: no link, whatever they send.
     if (signal.kind === "hello") {
-      // A fresh hello from a session we hold a dead link to (it reloaded, or ICE gave up): start over.
-      if (existing && (existing.state === "failed" || existing.state === "closed")) {
-        existing.close();
-        this.links.get(signal.from)?.delete(signal.fromSession);
-      }
+      // A fresh hello from a session whose link is dead or stuck (a negotiation signal was lost): start over.
+      // A link still negotiating is kept: both sides saying hello at once is normal.
+      if (existing?.isStale) this.forget(signal.from, signal.fromSession);
       this.ensure(signal.from, signal.fromSession);
       return;
     }
     if (!isWellFormed(signal.kind, signal.payload)) return; // Dropped before it can create or disturb a link.
+    // A new offer to a link that is dead for good: the other side starts over, so do we.
+    if (existing && signal.kind === "offer" && (existing.state === "failed" || existing.state === "closed")) this.forget(signal.from, signal.fromSession);
     await this.ensure(signal.from, signal.fromSession).onSignal(signal.kind, signal.payload);
   }
 
-  /** Drops every link to a contact's sessions (the contact went offline, or was removed). */
+  /** Drops every link to a contact's sessions (removed, blocked). */
   dropAll(userId: string): void {
     for (const link of this.links.get(userId)?.values() ?? []) link.close();
     this.links.delete(userId);
     this.events.state(userId);
+  }
+
+  /** Drops every link: our own session id changed (the hub reconnected), so peers must address the new one. */
+  dropEverything(): void {
+    for (const userId of [...this.links.keys()]) this.dropAll(userId);
+  }
+
+  private forget(userId: string, sessionId: string): void {
+    this.links.get(userId)?.get(sessionId)?.close();
+    this.links.get(userId)?.delete(sessionId);
   }
 
   private ensure(userId: string, sessionId: string): PeerLink {
@@ -100,7 +117,11 @@ export class PeerDirectory {
           this.events.state(userId);
           this.events.open(userId, sessionId);
         },
-        state: () => this.events.state(userId),
+        state: (state) => {
+          // A link closed for good is forgotten, so it cannot leak or shadow a new one.
+          if (state === "closed") byUser.delete(sessionId);
+          this.events.state(userId);
+        },
       });
       byUser.set(sessionId, link);
     }

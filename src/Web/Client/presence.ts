@@ -8,7 +8,7 @@ export class PresenceBook {
   /** Returns true when the update changed what we show. */
   apply(update: Presence): boolean {
     const known = this.byUser.get(update.userId);
-    if (known && update.version !== 0 && known.version >= update.version) {
+    if (known && known.version >= update.version) {
       return false;
     }
     this.byUser.set(update.userId, update);

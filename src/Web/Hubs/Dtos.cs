@@ -33,10 +33,25 @@ public sealed record IceServerDto(IReadOnlyList<string> Urls, string? Username, 
 public sealed record IceConfigDto(IReadOnlyList<IceServerDto> Servers, string TransportPolicy);
 
 /// <summary>A signal as sent by a browser: to a contact (or one of their sessions), of a known kind, with an opaque payload.</summary>
-public sealed record SignalDto(Guid? To, string? ToSession, string? Kind, string? Payload);
+public sealed record SignalDto(Guid? To, string? ToSession, string? Kind, string? Payload)
+{
+    // Never print the payload (SDP carries addresses), even where a debug log prints hub arguments.
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"To = {To}, ToSession = {ToSession}, Kind = {Kind}, Payload = <{Payload?.Length ?? 0} chars>");
+        return true;
+    }
+}
 
 /// <summary>A signal as received by a browser.</summary>
-public sealed record IncomingSignalDto(Guid From, string FromSession, string Kind, string Payload);
+public sealed record IncomingSignalDto(Guid From, string FromSession, string Kind, string Payload)
+{
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"From = {From}, FromSession = {FromSession}, Kind = {Kind}, Payload = <{Payload.Length} chars>");
+        return true;
+    }
+}
 
 /// <summary>What happened to a signal.</summary>
 public sealed record SignalResultDto([property: JsonConverter(typeof(JsonStringEnumConverter<SignalOutcome>))] SignalOutcome Outcome);

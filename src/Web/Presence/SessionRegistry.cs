@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 
 using Microsoft.Extensions.Options;
 
@@ -14,7 +13,10 @@ public sealed partial class SessionRegistry(
     IOptions<PresenceClientOptions> options,
     ILogger<SessionRegistry> logger) : BackgroundService
 {
-    private readonly ConcurrentDictionary<Guid, HashSet<string>> sessionsByUser = new();
+    // One lock for the whole map: connect and disconnect of the same user must not interleave (a set emptied and
+    // dropped by one must never receive the other's connection, or that session would stop being renewed).
+    private readonly Dictionary<Guid, HashSet<string>> sessionsByUser = [];
+    private readonly Lock gate = new();
     private ISessionObserver? reference;
 
     /// <summary>The address grains push to; created once per node and kept alive by this registry.</summary>
@@ -22,9 +24,13 @@ public sealed partial class SessionRegistry(
 
     public async Task<ContactBook> ConnectAsync(Guid userId, string connectionId, bool active)
     {
-        var set = sessionsByUser.GetOrAdd(userId, _ => []);
-        lock (set)
+        lock (gate)
         {
+            if (!sessionsByUser.TryGetValue(userId, out var set))
+            {
+                sessionsByUser[userId] = set = [];
+            }
+
             set.Add(connectionId);
         }
 
@@ -33,22 +39,27 @@ public sealed partial class SessionRegistry(
 
     public async Task DisconnectAsync(Guid userId, string connectionId)
     {
-        if (sessionsByUser.TryGetValue(userId, out var set))
+        lock (gate)
         {
-            lock (set)
+            if (sessionsByUser.TryGetValue(userId, out var set) && set.Remove(connectionId) && set.Count == 0)
             {
-                set.Remove(connectionId);
-                if (set.Count == 0)
-                {
-                    sessionsByUser.TryRemove(new KeyValuePair<Guid, HashSet<string>>(userId, set));
-                }
+                sessionsByUser.Remove(userId);
             }
         }
 
         await grains.GetGrain<IUserGrain>(userId).Disconnect(connectionId);
     }
 
-    public int SessionCount => sessionsByUser.Values.Sum(s => s.Count);
+    public int SessionCount
+    {
+        get
+        {
+            lock (gate)
+            {
+                return sessionsByUser.Values.Sum(s => s.Count);
+            }
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -61,13 +72,11 @@ public sealed partial class SessionRegistry(
 
     private async Task RenewAllAsync(CancellationToken cancellationToken)
     {
-        var batch = sessionsByUser.Select(entry =>
+        List<(Guid UserId, ImmutableArray<string> Ids)> batch;
+        lock (gate)
         {
-            lock (entry.Value)
-            {
-                return (UserId: entry.Key, Ids: entry.Value.ToImmutableArray());
-            }
-        }).Where(e => e.Ids.Length > 0).ToList();
+            batch = [.. sessionsByUser.Select(e => (e.Key, e.Value.ToImmutableArray()))];
+        }
 
         await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (entry, _) =>
         {

@@ -17,6 +17,8 @@ export class Sidebar {
   private list: ContactList | null = null;
   private counts = new Map<string, { outbox: number; unseen: number }>();
   private selected: string | null = null;
+  /** The row whose "⋯" menu is open, kept open across re-renders (presence and counts redraw rows often). */
+  private openMenu: string | null = null;
 
   constructor(private readonly presence: PresenceBook, private readonly actions: SidebarActions) {}
 
@@ -29,6 +31,10 @@ export class Sidebar {
     this.renderRequests();
     this.renderBlocked();
     this.renderPending();
+  }
+
+  contactIds(): string[] {
+    return (this.list?.contacts ?? []).map((c) => c.userId);
   }
 
   contact(userId: string): Contact | undefined {
@@ -97,7 +103,7 @@ export class Sidebar {
         "span",
         { class: "row-actions" },
         counts?.unseen ? h("span", { class: "badge unread", "data-role": "unread", title: `${counts.unseen} unread` }, String(counts.unseen)) : null,
-        this.menu(c.displayName, [
+        this.menu(c.userId, c.displayName, [
           ["Remove", () => this.actions.remove(c.userId)],
           ["Block", () => this.actions.block(c.userId)],
         ]),
@@ -136,7 +142,7 @@ export class Sidebar {
         this.personRow(p, "wants to connect", [
           h("button", { class: "btn btn-small", type: "button", "data-action": "accept" }, "Accept"),
           h("button", { class: "btn btn-small btn-quiet", type: "button", "data-action": "decline" }, "Decline"),
-          this.menu(p.displayName, [["Block", () => this.actions.block(p.userId)]]),
+          this.menu(p.userId, p.displayName, [["Block", () => this.actions.block(p.userId)]]),
         ]),
       ),
     );
@@ -179,16 +185,21 @@ export class Sidebar {
     return row;
   }
 
-  private menu(name: string, items: [string, () => void][]): HTMLElement {
+  private menu(userId: string, name: string, items: [string, () => void][]): HTMLElement {
     const details = h(
       "details",
-      { class: "menu" },
+      { class: "menu", open: this.openMenu === userId },
       h("summary", { class: "menu-button", "aria-label": `More for ${name}`, title: "More" }, "⋯"),
     );
+    details.addEventListener("toggle", () => {
+      if (details.open) this.openMenu = userId;
+      else if (this.openMenu === userId && details.isConnected) this.openMenu = null;
+    });
     const list = h("div", { class: "menu-list", role: "menu" });
     for (const [label, run] of items) {
       const item = h("button", { type: "button", role: "menuitem", class: "menu-item" }, label);
       item.addEventListener("click", () => {
+        this.openMenu = null;
         details.open = false;
         run();
       });
