@@ -208,4 +208,38 @@ public sealed class UserGrainTests(ClusterFixture fixture)
 
         await TestWait.UntilAsync(async () => (await User(b).GetContacts()).PendingOffers.IsEmpty, Patience, "B forgets what A held");
     }
+
+    [Fact]
+    public async Task A_contact_shown_online_that_stops_being_heard_from_goes_offline()
+    {
+        var (a, b) = await ContactsAsync();
+        var nodeB = new RecordingObserver();
+        await User(b).Connect("b-1", Reference(nodeB), active: true);
+        await using var keepB = KeepRenewing(b, nodeB, "b-1");
+
+        // A's grain says "online" once and then is never heard from again (as if lost with its silo and its web node).
+        await User(b).OnContactPresence(new UserPresence(a, PresenceState.Online, null, 1, DateTimeOffset.UtcNow.UtcTicks), wantsReply: false);
+        await TestWait.UntilAsync(() => Task.FromResult(nodeB.LastPresenceOf(a)?.State == PresenceState.Online), Patience, "B shows A online");
+
+        await TestWait.UntilAsync(() => Task.FromResult(nodeB.LastPresenceOf(a) is { State: PresenceState.Offline, LastSeen: not null }), Patience, "B shows A offline once A's presence lease runs out");
+    }
+
+    [Fact]
+    public async Task Contacts_that_stay_online_keep_each_other_online_past_many_leases()
+    {
+        var (a, b) = await ContactsAsync();
+        var nodeA = new RecordingObserver();
+        var nodeB = new RecordingObserver();
+        await User(a).Connect("a-1", Reference(nodeA), active: true);
+        await using var keepA = KeepRenewing(a, nodeA, "a-1");
+        await User(b).Connect("b-1", Reference(nodeB), active: true);
+        await using var keepB = KeepRenewing(b, nodeB, "b-1");
+        await TestWait.UntilAsync(() => Task.FromResult(nodeA.LastPresenceOf(b)?.State == PresenceState.Online), Patience, "A sees B online");
+
+        // Four leases later (heartbeats every half lease), nobody has been shown offline.
+        var until = DateTime.UtcNow + (ClusterFixture.Lease * 4);
+        await TestWait.UntilAsync(() => Task.FromResult(DateTime.UtcNow >= until || nodeA.LastPresenceOf(b)?.State != PresenceState.Online), Patience, "four leases pass");
+        Assert.Equal(PresenceState.Online, nodeA.LastPresenceOf(b)?.State);
+        Assert.Equal(PresenceState.Online, nodeB.LastPresenceOf(a)?.State);
+    }
 }

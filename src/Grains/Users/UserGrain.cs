@@ -20,6 +20,10 @@ public sealed partial class UserGrain(
     private UserPresence published = new(Guid.Empty, PresenceState.Offline, null, 0, 0);
     private IGrainTimer? sweep;
 
+    // When each contact last told us its presence (the lease on what we show of it), and when we last told ours.
+    private readonly Dictionary<Guid, DateTimeOffset> contactHeard = [];
+    private DateTimeOffset lastHeartbeat;
+
     private Guid Me => this.GetPrimaryKey();
 
     private DateTimeOffset Now => clock.GetUtcNow();
@@ -91,6 +95,11 @@ public sealed partial class UserGrain(
         if (!IsAccepted(from))
         {
             return Task.CompletedTask;
+        }
+
+        if (sessions.Count > 0)
+        {
+            contactHeard[from] = Now;
         }
 
         // With no session here nobody watches; keeping it would only go stale, since changes are pushed to online users only.
@@ -206,6 +215,7 @@ public sealed partial class UserGrain(
         if (stateNow == PresenceState.Offline)
         {
             contactPresence.Clear();
+            contactHeard.Clear();
         }
     }
 
@@ -220,6 +230,40 @@ public sealed partial class UserGrain(
         {
             LogSessionsExpired(Me);
             await PublishPresenceAsync();
+        }
+
+        HeartbeatAndExpireContacts();
+    }
+
+    /// <summary>
+    /// Presence is leased too. While online we repeat our presence to online contacts every half lease; a contact
+    /// shown online that has not been heard from for two leases (its grain was lost with its silo and came back
+    /// knowing no sessions, say) is shown offline rather than stuck online.
+    /// </summary>
+    private void HeartbeatAndExpireContacts()
+    {
+        var now = Now;
+        if (sessions.Count > 0 && now - lastHeartbeat >= settings.Lease / 2)
+        {
+            lastHeartbeat = now;
+            foreach (var (contact, _) in contactPresence.Where(p => p.Value.State != PresenceState.Offline && IsAccepted(p.Key)))
+            {
+                User(contact).OnContactPresence(published, wantsReply: false).Ignore();
+            }
+        }
+
+        foreach (var (contact, presence) in contactPresence.Where(p => p.Value.State != PresenceState.Offline).ToList())
+        {
+            if (contactHeard.TryGetValue(contact, out var heard) && now - heard > settings.Lease * 2)
+            {
+                var lastSeen = new DateTimeOffset(heard.Year, heard.Month, heard.Day, heard.Hour, heard.Minute, 0, TimeSpan.Zero);
+                var gone = presence with { State = PresenceState.Offline, LastSeen = lastSeen, Devices = 0, Version = presence.Version + 1 };
+                contactPresence[contact] = gone;
+                foreach (var (observer, ids) in sessions.ByNode())
+                {
+                    observer.PresenceChanged(ids, gone).Ignore();
+                }
+            }
         }
     }
 
