@@ -3,22 +3,7 @@ namespace Cybernet.EndToEnd.Tests;
 [Collection(BrowserCollection.Name)]
 public sealed class ContactsAndPresenceTests(BrowserFixture fixture)
 {
-    private const float Patience = 20_000;
-
-    private async Task<(IBrowserContext Context, IPage Page, string UserName)> SignUpAsync(string prefix, string displayName)
-    {
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.Web.ToString() });
-        var page = await context.NewPageAsync();
-        var userName = $"{prefix}{Guid.NewGuid():N}"[..16];
-        await page.GotoAsync("/Account/SignUp");
-        await page.FillAsync("#Input_UserName", userName);
-        await page.FillAsync("#Input_DisplayName", displayName);
-        await page.FillAsync("#Input_Email", $"{userName}@example.test");
-        await page.FillAsync("#Input_Password", "correct horse 42");
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForSelectorAsync("#connection[data-state=connected]", new() { Timeout = Patience });
-        return (context, page, userName);
-    }
+    private const float Patience = Person.Patience;
 
     private static ILocator Contact(IPage page, string displayName) =>
         page.Locator("#contacts li.contact", new() { HasText = displayName });
@@ -26,8 +11,10 @@ public sealed class ContactsAndPresenceTests(BrowserFixture fixture)
     [Fact]
     public async Task Two_people_sign_up_connect_and_watch_each_others_presence()
     {
-        var (aliceContext, alice, _) = await SignUpAsync("alice", "Alice Liddell");
-        var (bobContext, bob, bobName) = await SignUpAsync("bob", "Bob Builder");
+        await using var alicePerson = await Person.SignUpAsync(fixture.Browser, fixture.Web, "alice", "Alice Liddell");
+        await using var bobPerson = await Person.SignUpAsync(fixture.Browser, fixture.Web, "bob", "Bob Builder");
+        var alice = alicePerson.Page;
+        var (bobContext, bob, bobName) = (bobPerson.Context, bobPerson.Page, bobPerson.UserName);
         await alice.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "app-empty.png") });
 
         // Alice asks Bob by username.
@@ -62,8 +49,6 @@ public sealed class ContactsAndPresenceTests(BrowserFixture fixture)
         await bobAgain.GotoAsync("/");
         await Assertions.Expect(Contact(alice, "Bob Builder")).ToHaveAttributeAsync("data-presence", "online", new() { Timeout = Patience });
 
-        await aliceContext.CloseAsync();
-        await bobContext.CloseAsync();
     }
 
     [Fact]

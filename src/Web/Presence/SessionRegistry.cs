@@ -50,17 +50,6 @@ public sealed partial class SessionRegistry(
         await grains.GetGrain<IUserGrain>(userId).Disconnect(connectionId);
     }
 
-    public int SessionCount
-    {
-        get
-        {
-            lock (gate)
-            {
-                return sessionsByUser.Values.Sum(s => s.Count);
-            }
-        }
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.RenewEvery);
