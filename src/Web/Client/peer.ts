@@ -22,7 +22,7 @@ export function isPolite(mySession: string, theirSession: string): boolean {
 
 export class PeerLink {
   readonly pc: RTCPeerConnection;
-  readonly channel: RTCDataChannel;
+  private channel: RTCDataChannel | null = null;
   private makingOffer = false;
   private ignoreOffer = false;
   private settingRemoteAnswer = false;
@@ -35,7 +35,7 @@ export class PeerLink {
   constructor(
     readonly userId: string,
     readonly sessionId: string,
-    private readonly polite: boolean,
+    readonly polite: boolean,
     ice: IceConfig,
     private readonly events: LinkEvents,
   ) {
@@ -43,18 +43,10 @@ export class PeerLink {
       iceServers: ice.servers.map((s) => ({ urls: s.urls, ...(s.username ? { username: s.username } : {}), ...(s.credential ? { credential: s.credential } : {}) })),
       iceTransportPolicy: ice.transportPolicy,
     });
-    // Negotiated with a fixed id on both sides: no race over who creates the channel.
-    this.channel = this.pc.createDataChannel("chat", { negotiated: true, id: 0, ordered: true });
-    this.channel.onopen = () => {
-      this.restarts = 0;
-      void this.reportPath();
-      events.open();
-    };
-    this.channel.onmessage = (e) => {
-      if (typeof e.data === "string") events.message(e.data);
-    };
-    this.channel.onclose = () => this.setState("closed");
-
+    // Only the impolite side offers first: it creates the channel at once, which starts negotiation. The polite
+    // side creates its end (negotiated, same id) when the offer arrives, so the first negotiation never collides;
+    // Chromium closes a negotiated channel whose first offer is rolled back.
+    if (!polite) this.openChannel();
     this.pc.onnegotiationneeded = async () => {
       try {
         this.makingOffer = true;
@@ -105,7 +97,7 @@ export class PeerLink {
   }
 
   get isOpen(): boolean {
-    return this.channel.readyState === "open";
+    return this.channel?.readyState === "open";
   }
 
   /** Dead for good, or still not open long after it started (a negotiation signal was lost): safe to replace. */
@@ -137,22 +129,38 @@ export class PeerLink {
       this.settingRemoteAnswer = false;
     }
     if (description.type === "offer") {
+      this.openChannel();
       await this.pc.setLocalDescription();
       await this.events.signal("answer", JSON.stringify(this.pc.localDescription));
     }
   }
 
   send(data: string): boolean {
-    if (!this.isOpen) return false;
+    if (!this.channel || !this.isOpen) return false;
     this.channel.send(data);
     return true;
   }
 
   close(): void {
     clearTimeout(this.interrupted);
-    this.channel.close();
+    this.channel?.close();
     this.pc.close();
     this.setState("closed");
+  }
+
+  private openChannel(): void {
+    if (this.channel) return;
+    const channel = this.pc.createDataChannel("chat", { negotiated: true, id: 0, ordered: true });
+    channel.onopen = () => {
+      this.restarts = 0;
+      void this.reportPath();
+      this.events.open();
+    };
+    channel.onmessage = (e) => {
+      if (typeof e.data === "string") this.events.message(e.data);
+    };
+    channel.onclose = () => this.setState("closed");
+    this.channel = channel;
   }
 
   /** ICE failed: try an ICE restart a few times before giving up. */

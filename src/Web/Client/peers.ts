@@ -76,7 +76,9 @@ export class PeerDirectory {
       // A fresh hello from a session whose link is dead or stuck (a negotiation signal was lost): start over.
       // A link still negotiating is kept: both sides saying hello at once is normal.
       if (existing?.isStale) this.forget(signal.from, signal.fromSession);
-      this.ensure(signal.from, signal.fromSession);
+      const link = this.ensure(signal.from, signal.fromSession);
+      // The polite side never offers first: it says hello back so the other side starts the negotiation.
+      if (link.polite && !link.isOpen) void this.hub.sendSignal(signal.from, signal.fromSession, "hello", "{}").catch(() => undefined);
       return;
     }
     if (!isWellFormed(signal.kind, signal.payload)) return; // Dropped before it can create or disturb a link.
