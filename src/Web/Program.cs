@@ -1,3 +1,5 @@
+using Cybernet.Web.Digests;
+using Cybernet.Web.Email;
 using Cybernet.Web.Infrastructure;
 using Cybernet.Web.Presence;
 
@@ -5,7 +7,10 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddAccounts();
 builder.AddClusterClient();
 builder.AddPresence();
-builder.Services.AddRazorPages(o => o.Conventions.AuthorizeFolder("/").AllowAnonymousToFolder("/Account"));
+builder.AddEmail();
+builder.AddDigests();
+builder.AddDigestJobs();
+builder.Services.AddRazorPages(o => o.Conventions.AuthorizeFolder("/").AllowAnonymousToFolder("/Account").AllowAnonymousToPage("/Unsubscribe"));
 
 var app = builder.Build();
 await app.MigrateAccountsAsync();
@@ -19,6 +24,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapRazorPages();
 app.MapPresence();
+app.MapDigests();
 app.MapHealthChecks("/health");
 await app.RunAsync();
 

@@ -18,9 +18,16 @@ public sealed class AppCluster : IAsyncDisposable
 
     public string ConnectionString => connectionString;
 
+    /// <summary>The Orleans cluster (and service) id of this cluster's silos, for clients that join it.</summary>
+    public string ClusterId => clusterId;
+
+    /// <summary>The real SMTP server every web node of this cluster sends through.</summary>
+    public MailCatcher Mail { get; private set; } = null!;
+
     public static async Task<AppCluster> StartAsync(int silos, int webs, IReadOnlyDictionary<string, string>? webSettings = null)
     {
         var cluster = new AppCluster();
+        cluster.Mail = await MailCatcher.GetSharedAsync();
         var postgres = await PostgresServer.GetSharedAsync();
         cluster.connectionString = await postgres.CreateDatabaseAsync("app");
         for (var i = 1; i <= silos; i++)
@@ -54,7 +61,7 @@ public sealed class AppCluster : IAsyncDisposable
 
     public async Task<NodeProcess> AddWebAsync(string name, IReadOnlyDictionary<string, string>? extra = null)
     {
-        var settings = new Dictionary<string, string>
+        var settings = new Dictionary<string, string>(Mail.WebSettings)
         {
             ["ConnectionStrings:Postgres"] = connectionString,
             ["Cluster:ClusterId"] = clusterId,
@@ -66,7 +73,8 @@ public sealed class AppCluster : IAsyncDisposable
             settings[k] = v;
         }
 
-        var web = await NodeProcess.StartAsync("Web", name, settings);
+        // Links in emails point at the node that sent them, as PublicBaseUrl does in production.
+        var web = await NodeProcess.StartAsync("Web", name, settings, publicBaseUrlSetting: "Email:PublicBaseUrl");
         nodes.Add(web);
         return web;
     }

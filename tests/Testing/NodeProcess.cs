@@ -54,7 +54,9 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>Starts src/{project}'s built assembly with the given settings (as environment variables) and waits for /health.</summary>
-    public static async Task<NodeProcess> StartAsync(string project, string name, IReadOnlyDictionary<string, string> settings, TimeSpan? timeout = null)
+    /// <param name="publicBaseUrlSetting">A setting to fill with the node's own address (known only once its port is picked).</param>
+    public static async Task<NodeProcess> StartAsync(
+        string project, string name, IReadOnlyDictionary<string, string> settings, TimeSpan? timeout = null, string? publicBaseUrlSetting = null)
     {
         var root = RepositoryRoot();
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0
@@ -79,6 +81,11 @@ public sealed class NodeProcess : IAsyncDisposable
         info.Environment["DOTNET_ENVIRONMENT"] = "Development";
         info.Environment["ASPNETCORE_CONTENTROOT"] = info.WorkingDirectory;
         info.Environment["Logging__LogLevel__Default"] = "Information";
+        if (publicBaseUrlSetting is not null)
+        {
+            info.Environment[publicBaseUrlSetting.Replace(":", "__", StringComparison.Ordinal)] = $"http://127.0.0.1:{port}";
+        }
+
         foreach (var (key, value) in settings)
         {
             info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;

@@ -26,8 +26,25 @@ public sealed class Person(IBrowserContext context, IPage page, string userName,
         await page.FillAsync("#Input_Email", $"{userName}@example.test");
         await page.FillAsync("#Input_Password", "correct horse 42");
         await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync("**/Account/CheckEmail**", new() { Timeout = Patience });
+
+        // The confirmation link arrives at the real SMTP server; open it as the person would, then sign in.
+        var mail = await MailCatcher.GetSharedAsync();
+        var email = await mail.WaitForAsync($"{userName}@example.test", "Confirm your email address");
+        await page.GotoAsync((await mail.LinkAsync(email, web, "/Account/ConfirmEmail")).PathAndQuery);
+        await page.WaitForSelectorAsync("#confirm-result[data-result=confirmed]", new() { Timeout = Patience });
+        var person = new Person(context, page, userName, displayName);
+        await person.SignInAsync(page);
+        return person;
+    }
+
+    private async Task SignInAsync(IPage page)
+    {
+        await page.GotoAsync("/Account/SignIn");
+        await page.FillAsync("#Input_Login", UserName);
+        await page.FillAsync("#Input_Password", "correct horse 42");
+        await page.ClickAsync("button[type=submit]");
         await page.WaitForSelectorAsync("#connection[data-state=connected]", new() { Timeout = Patience });
-        return new Person(context, page, userName, displayName);
     }
 
     /// <summary>The same account signed in on another device: a separate browser context with its own storage.</summary>
@@ -35,12 +52,9 @@ public sealed class Person(IBrowserContext context, IPage page, string userName,
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = web.ToString() });
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/Account/SignIn");
-        await page.FillAsync("#Input_Login", UserName);
-        await page.FillAsync("#Input_Password", "correct horse 42");
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForSelectorAsync("#connection[data-state=connected]", new() { Timeout = Patience });
-        return new Person(context, page, UserName, DisplayName);
+        var other = new Person(context, page, UserName, DisplayName);
+        await other.SignInAsync(page);
+        return other;
     }
 
     /// <summary>This person asks <paramref name="other"/> by username; the other accepts from their inbox.</summary>

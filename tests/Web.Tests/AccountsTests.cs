@@ -57,7 +57,7 @@ public sealed class AccountsTests(ClusterFixture fixture)
         await using var db = new NpgsqlConnection(fresh.ConnectionString);
         await db.OpenAsync();
         await using var cmd = new NpgsqlCommand("select count(*) from accounts.\"__accounts_migrations\"", db);
-        Assert.Equal(1L, (long)(await cmd.ExecuteScalarAsync())!);
+        Assert.Equal(3L, (long)(await cmd.ExecuteScalarAsync())!); // Identity, the key ring, the notify schema
         await using var user = await TestUser.SignUpAsync(nodes[1].BaseAddress);
         Assert.NotEqual(Guid.Empty, user.Id);
     }

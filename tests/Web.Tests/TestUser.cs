@@ -39,25 +39,63 @@ public sealed partial class TestUser : IAsyncDisposable
 
     public static string NewName(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..20];
 
-    /// <summary>Signs up through the real form and keeps the sign-in cookie.</summary>
+    public string Email => $"{UserName}@example.test";
+
+    /// <summary>
+    /// Signs up through the real form, confirms the address with the link that arrives at the real SMTP server,
+    /// and signs in, keeping the cookie.
+    /// </summary>
     public static async Task<TestUser> SignUpAsync(Uri web, string? userName = null)
+    {
+        var user = await SignUpUnconfirmedAsync(web, userName);
+        var mail = await MailCatcher.GetSharedAsync();
+        var email = await mail.WaitForAsync(user.Email, "Confirm your email address");
+        var confirmed = await user.http.GetStringAsync(await mail.LinkAsync(email, web, "/Account/ConfirmEmail"));
+        if (!confirmed.Contains("data-result=\"confirmed\"", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"Confirmation failed:\n{confirmed}");
+        }
+
+        await user.SignInAsync();
+        return user;
+    }
+
+    /// <summary>Posts the sign-up form and stops there: the account exists, its address is not confirmed.</summary>
+    public static async Task<TestUser> SignUpUnconfirmedAsync(Uri web, string? userName = null)
     {
         var user = new TestUser(web, userName ?? NewName("user"));
         var response = await user.PostFormAsync("/Account/SignUp", new()
         {
             ["Input.UserName"] = user.UserName,
             ["Input.DisplayName"] = $"Test {user.UserName}",
-            ["Input.Email"] = $"{user.UserName}@example.test",
+            ["Input.Email"] = user.Email,
             ["Input.Password"] = Password,
+            ["Input.TimeZone"] = "Europe/Berlin",
         });
-        if (response.StatusCode != HttpStatusCode.Redirect)
+        if (response.StatusCode != HttpStatusCode.Redirect || !response.Headers.Location!.ToString().Contains("/Account/CheckEmail", StringComparison.Ordinal))
         {
             throw new InvalidOperationException($"Sign-up failed: {response.StatusCode}\n{await response.Content.ReadAsStringAsync()}");
         }
 
-        var page = await user.http.GetStringAsync("/");
-        user.Id = Guid.Parse(UserIdAttribute().Match(page).Groups[1].Value);
         return user;
+    }
+
+    /// <summary>Signs in through the real form; throws with the page's text when refused.</summary>
+    public async Task SignInAsync(string password = Password)
+    {
+        var response = await PostFormAsync("/Account/SignIn", new()
+        {
+            ["Input.Login"] = UserName,
+            ["Input.Password"] = password,
+            ["Input.Remember"] = "true",
+        });
+        if (response.StatusCode != HttpStatusCode.Redirect)
+        {
+            throw new InvalidOperationException($"Sign-in refused: {response.StatusCode}\n{await response.Content.ReadAsStringAsync()}");
+        }
+
+        var page = await http.GetStringAsync("/");
+        Id = Guid.Parse(UserIdAttribute().Match(page).Groups[1].Value);
     }
 
     /// <summary>The same account on another web node (another device): copies the sign-in cookie.</summary>

@@ -24,4 +24,7 @@ public enum SignalOutcome
     Delivered = 0,
     RecipientOffline = 1,
     NotAContact = 2,
+
+    /// <summary>The recipient blocked the sender: dropped, and shown to the sender as <see cref="RecipientOffline"/>.</summary>
+    Withheld = 3,
 }

@@ -7,7 +7,7 @@ public sealed partial class UserGrain
     {
         if (state.State.Blocked.Contains(from))
         {
-            return SignalOutcome.RecipientOffline;
+            return SignalOutcome.Withheld;
         }
 
         if (!IsAccepted(from))

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -5,10 +6,15 @@ using Microsoft.EntityFrameworkCore.Design;
 
 namespace Cybernet.Web.Accounts;
 
-/// <summary>ASP.NET Core Identity's tables in PostgreSQL, in the "accounts" schema.</summary>
+/// <summary>
+/// ASP.NET Core Identity's tables in PostgreSQL, in the "accounts" schema, and the Data Protection key ring that
+/// every web node shares (sign-in cookies, email tokens and unsubscribe links must verify on any node).
+/// </summary>
 public sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> options)
-    : IdentityDbContext<AppUser, IdentityRole<Guid>, Guid>(options)
+    : IdentityDbContext<AppUser, IdentityRole<Guid>, Guid>(options), IDataProtectionKeyContext
 {
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     public const string Schema = "accounts";
     public const string HistoryTable = "__accounts_migrations";
 

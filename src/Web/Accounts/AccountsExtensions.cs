@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -9,14 +10,11 @@ public static class AccountsExtensions
 {
     public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString("Postgres")
-            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
         builder.Services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
         var accounts = builder.Configuration.GetSection(AccountOptions.SectionName).Get<AccountOptions>() ?? new AccountOptions();
 
-        builder.Services.AddDbContext<AccountsDbContext>(o => o.UseNpgsql(connectionString,
-            npgsql => npgsql.MigrationsHistoryTable(AccountsDbContext.HistoryTable, AccountsDbContext.Schema)));
+        builder.AddKeyRing();
 
         builder.Services
             .AddIdentity<AppUser, IdentityRole<Guid>>(o =>
@@ -31,11 +29,14 @@ public static class AccountsExtensions
                 o.Lockout.AllowedForNewUsers = true;
                 o.Lockout.MaxFailedAccessAttempts = 5;
                 o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
-                o.SignIn.RequireConfirmedAccount = false;
+                o.SignIn.RequireConfirmedEmail = true;
             })
             .AddEntityFrameworkStores<AccountsDbContext>()
             .AddDefaultTokenProviders()
             .AddClaimsPrincipalFactory<DisplayNameClaimsFactory>();
+
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Roles.Administrator, p => p.RequireRole(Roles.Administrator));
 
         builder.Services.ConfigureApplicationCookie(o =>
         {
@@ -49,6 +50,22 @@ public static class AccountsExtensions
         });
 
         builder.Services.AddHealthChecks().AddDbContextCheck<AccountsDbContext>("postgres");
+        return builder;
+    }
+
+    /// <summary>
+    /// The accounts database and the Data Protection key ring kept in it: one ring for all web nodes, so a cookie
+    /// or an emailed link made on one node verifies on any other.
+    /// </summary>
+    public static IHostApplicationBuilder AddKeyRing(this IHostApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("Postgres")
+            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
+        builder.Services.AddDbContext<AccountsDbContext>(o => o.UseNpgsql(connectionString,
+            npgsql => npgsql.MigrationsHistoryTable(AccountsDbContext.HistoryTable, AccountsDbContext.Schema)));
+        builder.Services.AddDataProtection()
+            .SetApplicationName("cybernet-call")
+            .PersistKeysToDbContext<AccountsDbContext>();
         return builder;
     }
 
@@ -71,9 +88,47 @@ public static class AccountsExtensions
             await take.ExecuteNonQueryAsync(stopping);
         }
 
-        await using var scope = app.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
-        await db.Database.MigrateAsync(stopping);
-        // Closing the lock connection (dispose) releases the lock.
+        try
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
+            await db.Database.MigrateAsync(stopping);
+            await GrantAdministratorsAsync(scope.ServiceProvider);
+        }
+        finally
+        {
+            // Explicitly: a pooled connection keeps its session, and with it the lock, when it is closed.
+            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", lockConnection);
+            release.Parameters.AddWithValue("key", MigrationLockKey);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>Gives the role to the accounts named in Accounts:Administrators (those that exist yet; sign-up grants it to later ones).</summary>
+    private static async Task GrantAdministratorsAsync(IServiceProvider services)
+    {
+        var roles = services.GetRequiredService<RoleManager<IdentityRole<Guid>>>();
+        if (!await roles.RoleExistsAsync(Roles.Administrator))
+        {
+            await roles.CreateAsync(new IdentityRole<Guid>(Roles.Administrator));
+        }
+
+        var users = services.GetRequiredService<UserManager<AppUser>>();
+        foreach (var name in services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AccountOptions>>().Value.Administrators)
+        {
+            await GrantIfListedAsync(users, services.GetRequiredService<ILogger<AppUser>>(), await users.FindByNameAsync(UserNameRules.Normalize(name)), [name]);
+        }
+    }
+
+    /// <summary>Makes <paramref name="user"/> an administrator when its username is in <paramref name="administrators"/>.</summary>
+    public static async Task GrantIfListedAsync(UserManager<AppUser> users, ILogger logger, AppUser? user, IEnumerable<string> administrators)
+    {
+        if (user is null || !administrators.Any(a => UserNameRules.Normalize(a) == user.UserName) || await users.IsInRoleAsync(user, Roles.Administrator))
+        {
+            return;
+        }
+
+        await users.AddToRoleAsync(user, Roles.Administrator);
+        AccountLog.AdministratorGranted(logger, user.UserName!);
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 
+using Cybernet.Web.Digests;
 using Cybernet.Web.Presence;
 
 using Microsoft.AspNetCore.Authorization;
@@ -14,7 +15,7 @@ namespace Cybernet.Web.Hubs;
 /// </summary>
 [Authorize]
 public sealed class SessionHub(
-    SessionRegistry registry, ContactDirectory directory, IGrainFactory grains, IOptions<IceOptions> ice)
+    SessionRegistry registry, ContactDirectory directory, IGrainFactory grains, UnseenEventStore unseen, IOptions<IceOptions> ice)
     : Hub<ISessionClient>
 {
     private Guid Me => Guid.Parse(Context.User!.FindFirstValue(ClaimTypes.NameIdentifier)!);
@@ -81,9 +82,17 @@ public sealed class SessionHub(
 
     public Task DeclineContact(Guid userId) => MyGrain.DeclineContact(Required(userId));
 
-    public Task RemoveContact(Guid userId) => MyGrain.RemoveContact(Required(userId));
+    public async Task RemoveContact(Guid userId)
+    {
+        await MyGrain.RemoveContact(Required(userId));
+        await unseen.ForgetBetweenAsync(Me, userId, Context.ConnectionAborted);
+    }
 
-    public Task BlockUser(Guid userId) => MyGrain.Block(Required(userId));
+    public async Task BlockUser(Guid userId)
+    {
+        await MyGrain.Block(Required(userId));
+        await unseen.ForgetBetweenAsync(Me, userId, Context.ConnectionAborted);
+    }
 
     public Task UnblockUser(Guid userId) => MyGrain.Unblock(Required(userId));
 
@@ -124,16 +133,31 @@ public sealed class SessionHub(
         }
 
         var outcome = await grains.GetGrain<IUserGrain>(Required(to)).SetPendingOffer(Me, kind!, count);
-        return outcome == SignalOutcome.NotAContact
-            ? throw new HubException("You can only leave things for your contacts.")
-            : new SignalResultDto(outcome);
+        switch (outcome)
+        {
+            case SignalOutcome.NotAContact:
+                throw new HubException("You can only leave things for your contacts.");
+            case SignalOutcome.Withheld:
+                // Blocked: silently, as if the contact were offline; nothing recorded, no email.
+                return new SignalResultDto(SignalOutcome.RecipientOffline);
+            default:
+                // Recorded for the digest too (count set, not added: a retry changes nothing).
+                await unseen.RecordAsync(to, Me, kind!, count, Context.ConnectionAborted);
+                return new SignalResultDto(outcome);
+        }
     }
 
     /// <summary>This session has received what <paramref name="from"/> held for us.</summary>
-    public Task ClearPending(Guid from, string? kind) =>
-        OfferKinds.All.Contains(kind ?? "")
-            ? MyGrain.ClearPendingOffers(Required(from), kind!)
-            : throw new HubException("Unknown pending kind.");
+    public async Task ClearPending(Guid from, string? kind)
+    {
+        if (!OfferKinds.All.Contains(kind ?? ""))
+        {
+            throw new HubException("Unknown pending kind.");
+        }
+
+        await MyGrain.ClearPendingOffers(Required(from), kind!);
+        await unseen.SeenAsync(Me, from, kind!, Context.ConnectionAborted);
+    }
 
     private static Guid Required(Guid userId) =>
         userId == Guid.Empty ? throw new HubException("A user id is required.") : userId;

@@ -1,45 +1,56 @@
 using System.ComponentModel.DataAnnotations;
 
+using Cybernet.Web.Email;
+
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Cybernet.Web.Pages.Account;
 
-/// <summary>Change the display name; the cookie is refreshed so the header shows it at once.</summary>
-public sealed class ProfileModel(UserManager<AppUser> users, SignInManager<AppUser> signIn) : PageModel
+/// <summary>Change the display name (the cookie is refreshed so the header shows it at once) or the email address (confirmed at the new one).</summary>
+public sealed class ProfileModel(UserManager<AppUser> users, SignInManager<AppUser> signIn, AccountEmails emails, ILogger<ProfileModel> logger) : PageModel
 {
     [BindProperty]
-    [Required(ErrorMessage = "Tell people what to call you.")]
     [StringLength(AppUser.MaxDisplayNameLength, ErrorMessage = "Keep it under 64 characters.")]
     public string? DisplayName { get; set; }
 
+    [BindProperty]
+    [EmailAddress(ErrorMessage = "That does not look like an email address.")]
+    [StringLength(254)]
+    public string? NewEmail { get; set; }
+
     public string UserName { get; private set; } = "";
+
+    public string CurrentEmail { get; private set; } = "";
 
     public bool Saved { get; private set; }
 
+    public string? ChangeSentTo { get; private set; }
+
     public async Task<IActionResult> OnGetAsync()
     {
-        var user = await users.GetUserAsync(User);
-        if (user is null)
+        if (await LoadAsync() is not { } user)
         {
             return RedirectToPage("/Account/SignIn");
         }
 
-        UserName = user.UserName!;
         DisplayName = user.DisplayName;
         return Page();
     }
 
     public async Task<IActionResult> OnPostAsync()
     {
-        var user = await users.GetUserAsync(User);
-        if (user is null)
+        if (await LoadAsync() is not { } user)
         {
             return RedirectToPage("/Account/SignIn");
         }
 
-        UserName = user.UserName!;
+        if (string.IsNullOrWhiteSpace(DisplayName))
+        {
+            ModelState.AddModelError(nameof(DisplayName), "Tell people what to call you.");
+        }
+
         if (!ModelState.IsValid)
         {
             return Page();
@@ -50,5 +61,61 @@ public sealed class ProfileModel(UserManager<AppUser> users, SignInManager<AppUs
         await signIn.RefreshSignInAsync(user);
         Saved = true;
         return Page();
+    }
+
+    public async Task<IActionResult> OnPostChangeEmailAsync()
+    {
+        if (await LoadAsync() is not { } user)
+        {
+            return RedirectToPage("/Account/SignIn");
+        }
+
+        DisplayName = user.DisplayName;
+        var newEmail = NewEmail?.Trim();
+        if (string.IsNullOrEmpty(newEmail))
+        {
+            ModelState.AddModelError(nameof(NewEmail), "Enter the new address.");
+        }
+        else if (string.Equals(newEmail, user.Email, StringComparison.OrdinalIgnoreCase))
+        {
+            ModelState.AddModelError(nameof(NewEmail), "That is your address already.");
+        }
+        else if (await users.FindByEmailAsync(newEmail) is not null)
+        {
+            ModelState.AddModelError(nameof(NewEmail), "Another account uses that address.");
+        }
+
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        try
+        {
+            var token = await users.GenerateChangeEmailTokenAsync(user, newEmail!);
+            await emails.SendEmailChangeAsync(user, user.Id.ToString(), newEmail!, token, HttpContext.RequestAborted);
+        }
+        catch (Exception error) when (MailSender.IsSendFailure(error))
+        {
+            AccountLog.EmailNotSent(logger, error.GetType().Name);
+            ModelState.AddModelError(nameof(NewEmail), "We could not send the email just now. Try again in a moment.");
+            return Page();
+        }
+
+        ChangeSentTo = newEmail;
+        NewEmail = null;
+        return Page();
+    }
+
+    private async Task<AppUser?> LoadAsync()
+    {
+        var user = await users.GetUserAsync(User);
+        if (user is not null)
+        {
+            UserName = user.UserName!;
+            CurrentEmail = user.Email ?? "";
+        }
+
+        return user;
     }
 }

@@ -15,6 +15,9 @@ public sealed class SignInModel(UserManager<AppUser> users, SignInManager<AppUse
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
 
+    /// <summary>The password was right but the address is not confirmed yet: the page offers to resend the link.</summary>
+    public bool NeedsConfirmation { get; private set; }
+
     public void OnGet()
     {
     }
@@ -40,6 +43,13 @@ public sealed class SignInModel(UserManager<AppUser> users, SignInManager<AppUse
         if (result.IsLockedOut)
         {
             ModelState.AddModelError("", "Too many failed attempts. This account is locked for a few minutes.");
+            return Page();
+        }
+
+        if (result.IsNotAllowed)
+        {
+            NeedsConfirmation = true;
+            ModelState.AddModelError("", "Confirm your email address first: open the link we sent you.");
             return Page();
         }
 

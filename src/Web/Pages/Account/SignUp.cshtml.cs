@@ -1,13 +1,15 @@
 using System.ComponentModel.DataAnnotations;
-
+using Cybernet.Web.Digests;
+using Cybernet.Web.Email;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
 
 namespace Cybernet.Web.Pages.Account;
 
-/// <summary>Sign-up: username, display name, email and password; signs the new user in.</summary>
-public sealed class SignUpModel(UserManager<AppUser> users, SignInManager<AppUser> signIn) : PageModel
+/// <summary>Sign-up: username, display name, email and password; then a link to confirm the address, which sign-in waits for.</summary>
+public sealed class SignUpModel(UserManager<AppUser> users, AccountEmails emails, DigestSettingsStore digestSettings, IOptions<AccountOptions> accountOptions, ILogger<SignUpModel> logger) : PageModel
 {
     [BindProperty]
     public SignUpInput Input { get; set; } = new();
@@ -46,8 +48,21 @@ public sealed class SignUpModel(UserManager<AppUser> users, SignInManager<AppUse
             return Page();
         }
 
-        await signIn.SignInAsync(user, isPersistent: true);
-        return LocalRedirect("/");
+        await AccountsExtensions.GrantIfListedAsync(users, logger, user, accountOptions.Value.Administrators);
+        await digestSettings.SetTimeZoneIfValidAsync(user.Id, Input.TimeZone, HttpContext.RequestAborted);
+        try
+        {
+            var token = await users.GenerateEmailConfirmationTokenAsync(user);
+            await emails.SendConfirmationAsync(user, user.Id.ToString(), token, HttpContext.RequestAborted);
+        }
+        catch (Exception error) when (MailSender.IsSendFailure(error))
+        {
+            // The account stands; the page offers to send the link again.
+            AccountLog.ConfirmationNotSent(logger, error.GetType().Name);
+            return RedirectToPage("/Account/CheckEmail", new { email = user.Email, failed = true });
+        }
+
+        return RedirectToPage("/Account/CheckEmail", new { email = user.Email });
     }
 
     private static string FieldOf(string code) => code switch
@@ -81,6 +96,10 @@ public sealed class SignUpInput
     [EmailAddress(ErrorMessage = "That does not look like an email address.")]
     [StringLength(254)]
     public string? Email { get; set; }
+
+    /// <summary>The browser's IANA time zone, so digests arrive at local times; the preferences page can change it.</summary>
+    [StringLength(64)]
+    public string? TimeZone { get; set; }
 
     [Required(ErrorMessage = "Choose a password.")]
     [StringLength(200, MinimumLength = 10, ErrorMessage = "Use at least 10 characters.")]

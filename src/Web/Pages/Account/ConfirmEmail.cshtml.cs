@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Cybernet.Web.Pages.Account;
+
+/// <summary>The link from the confirmation email: checks Identity's signed, expiring token and confirms the address.</summary>
+public sealed class ConfirmEmailModel(UserManager<AppUser> users) : PageModel
+{
+    public bool Confirmed { get; private set; }
+
+    public async Task OnGetAsync(string? userId, string? token)
+    {
+        if (userId is null || token is null || await users.FindByIdAsync(userId) is not { } user)
+        {
+            return;
+        }
+
+        Confirmed = (await users.ConfirmEmailAsync(user, token)).Succeeded;
+    }
+}
