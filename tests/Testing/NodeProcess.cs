@@ -8,6 +8,7 @@ public sealed class NodeProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly StringBuilder output = new();
+    private bool disposed;
 
     private NodeProcess(string name, Process process, int httpPort)
     {
@@ -134,6 +135,12 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         await KillAsync();
         process.Dispose();
     }

@@ -9,7 +9,11 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public Uri Web2 => Cluster!.Webs[1].BaseAddress;
 
-    public async Task InitializeAsync() => Cluster = await AppCluster.StartAsync(silos: 2, webs: 2);
+    /// <summary>The username that Accounts:Administrators names on these web nodes.</summary>
+    public const string AdministratorName = "chiefadmin";
+
+    public async Task InitializeAsync() => Cluster = await AppCluster.StartAsync(silos: 2, webs: 2,
+        new Dictionary<string, string> { ["Accounts:Administrators:0"] = AdministratorName });
 
     public async Task DisposeAsync()
     {
