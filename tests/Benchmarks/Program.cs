@@ -2,7 +2,8 @@ using System.Globalization;
 using Cybernet.Benchmarks;
 using Cybernet.Testing;
 
-// dotnet run -c Release --project tests/Benchmarks -- [messaging|browser|signals] [--users N] [--rate N] [--seconds N] [--tries N]
+// dotnet run -c Release --project tests/Benchmarks -- [messaging|browser|signals|digests] [--users N] [--rate N] [--seconds N] [--tries N]
+//   digests: [--users N (10000)] [--kill-users N (2000)] [--kill-after N (500)]
 int Option(string name, int fallback)
 {
     var at = Array.IndexOf(args, name);
@@ -10,9 +11,9 @@ int Option(string name, int fallback)
 }
 
 var what = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)) ?? "messaging";
-if (what is not ("messaging" or "browser" or "signals"))
+if (what is not ("messaging" or "browser" or "signals" or "digests"))
 {
-    Console.Error.WriteLine($"unknown benchmark '{what}'; known: messaging (= browser + signals), browser, signals");
+    Console.Error.WriteLine($"unknown benchmark '{what}'; known: messaging (= browser + signals), browser, signals, digests");
     return 2;
 }
 
@@ -27,6 +28,11 @@ if (what is "messaging" or "signals")
 {
     await using var app = await AppCluster.StartAsync(silos: 1, webs: 1);
     await SignalDelivery.RunAsync(app, Option("--users", 2000), Option("--rate", 200), TimeSpan.FromSeconds(Option("--seconds", 15)));
+}
+
+if (what is "digests")
+{
+    await DigestDelivery.RunAsync(Option("--users", 10_000), Option("--kill-users", 2_000), Option("--kill-after", 500));
 }
 
 return 0;

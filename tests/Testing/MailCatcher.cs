@@ -149,6 +149,9 @@ public sealed partial class MailCatcher : IAsyncDisposable
         return new Uri(match);
     }
 
+    /// <summary>Deletes every email the server holds.</summary>
+    public async Task ClearAsync() => (await api.DeleteAsync("/api/messages/*")).EnsureSuccessStatusCode();
+
     /// <summary>Stops the server as an outage would.</summary>
     public async Task StopAsync()
     {

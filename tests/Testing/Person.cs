@@ -15,6 +15,8 @@ public sealed class Person(IBrowserContext context, IPage page, string userName,
 
     public string DisplayName { get; } = displayName;
 
+    public string Email => $"{UserName}@example.test";
+
     public static async Task<Person> SignUpAsync(IBrowser browser, Uri web, string prefix, string displayName)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = web.ToString() });

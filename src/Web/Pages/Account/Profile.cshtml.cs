@@ -104,6 +104,7 @@ public sealed class ProfileModel(UserManager<AppUser> users, SignInManager<AppUs
 
         ChangeSentTo = newEmail;
         NewEmail = null;
+        ModelState.Remove(nameof(NewEmail));
         return Page();
     }
 
