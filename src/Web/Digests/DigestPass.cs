@@ -9,20 +9,25 @@ using Npgsql;
 namespace Cybernet.Web.Digests;
 
 /// <summary>What one pass did.</summary>
-public sealed record DigestPassResult(bool Ran, int Due, int SkippedOnline, int Sent, int SettledInDoubt);
+public sealed record DigestPassResult(bool Ran, int Due, int SkippedOnline, int Sent, int SettledInDoubt)
+{
+    /// <summary>Where the pass spent its time: finding who is due, asking who is online, claiming and sending.</summary>
+    public (TimeSpan Find, TimeSpan Presence, TimeSpan Send) Phases { get; init; }
+}
 
 /// <summary>
 /// One digest pass: finds users with unseen events older than their chosen delay who are not online, and
 /// emails each one digest.
 /// <para>
-/// Never two emails for one event. Each digest is claimed in the database ('sending', with the counts it will
-/// tell about) before the SMTP send and settled ('sent', counts marked told) after it. A pass that dies between
-/// the two leaves a claim nobody can settle with certainty: the email may or may not have left. Such a claim is
-/// settled as 'in-doubt' and treated as sent: the pass errs towards missing one digest rather than sending one
-/// twice, because the events stay visible in the app and the next new event brings a new digest, while a
-/// duplicate teaches people to ignore or filter our mail. The metric cybernet.digests.in_doubt counts these.
-/// A send the server certainly refused (or that never reached the message body) releases its claim instead,
-/// and the next pass sends it.
+/// Never two emails for one event. Digests are claimed a batch at a time ('claimed', with the counts each will
+/// tell about); each is marked 'sending' just before its SMTP send and settled 'sent' (its counts marked told)
+/// after the server took it, in the same round trip that marks the next one 'sending'. A pass that dies leaves
+/// its 'claimed' digests, which the next pass releases and sends, and at most one 'sending' digest, which may or
+/// may not have left. That one is settled 'in-doubt' and treated as sent: the pass errs towards missing one digest
+/// rather than sending one twice, because the events stay visible in the app and the next new event brings a new
+/// digest, while a duplicate teaches people to ignore or filter our mail. The metric cybernet.digests.in_doubt
+/// counts these. A send the server certainly refused (or that never reached the message body) is released
+/// instead, and the next pass sends it.
 /// </para>
 /// </summary>
 public sealed partial class DigestPass(
@@ -38,6 +43,8 @@ public sealed partial class DigestPass(
     // "DIGESTS" in ASCII: one pass at a time across all web nodes. A session lock, so a pass that dies
     // (process killed, connection gone) releases it with its connection.
     private const long PassLockKey = 0x44494745535453;
+
+    private const int ClaimBatch = 200;
 
     public async Task<DigestPassResult> RunAsync(CancellationToken cancellationToken)
     {
@@ -62,8 +69,9 @@ public sealed partial class DigestPass(
 
     private async Task<DigestPassResult> RunLockedAsync(CancellationToken cancellationToken)
     {
-        // Holding the lock, any claim still 'sending' belongs to a pass that died.
-        var inDoubt = await SettleOrphanedClaimsAsync(cancellationToken);
+        // Holding the lock, any digest still in flight belongs to a pass that died.
+        var started = clock.GetTimestamp();
+        var inDoubt = await RecoverAsync(cancellationToken);
         var now = clock.GetUtcNow();
         var due = (await FindWaitingAsync(now, cancellationToken))
             .Where(w => DigestSchedule.IsDue(w.Settings, w.OldestWaiting, w.LastDigest, now, options.Value.ShortDelay))
@@ -75,56 +83,133 @@ public sealed partial class DigestPass(
             return new DigestPassResult(true, 0, 0, 0, inDoubt);
         }
 
+        var found = clock.GetTimestamp();
         var online = await presence.OnlineAsync(due, cancellationToken);
         var recipients = due.Where(u => !online.Contains(u)).ToList();
+        var asked = clock.GetTimestamp();
         var sent = 0;
         if (recipients.Count > 0)
         {
             // Connect before claiming anything: with the SMTP server down, the pass fails having marked nothing.
             await using var connection = await mail.OpenAsync(cancellationToken);
-            foreach (var userId in recipients)
+            foreach (var batch in recipients.Chunk(ClaimBatch))
             {
-                if (await ClaimAsync(userId, now, cancellationToken) is not { } digest)
-                {
-                    continue;
-                }
-
-                await SendAsync(connection, digest, cancellationToken);
-                sent++;
-                if (sent == options.Value.CrashAfterSends)
-                {
-                    Environment.FailFast("Digest fault drill: the process ends between an SMTP send and its commit.");
-                }
-
-                await SettleAsync(digest.DigestId, "sent", cancellationToken);
-                metrics.Sent.Add(1);
+                sent += await SendBatchAsync(connection, await ClaimAsync(batch, now, cancellationToken), sent, cancellationToken);
             }
         }
 
         LogPass(logger, due.Count, due.Count - recipients.Count, sent, inDoubt);
-        return new DigestPassResult(true, due.Count, due.Count - recipients.Count, sent, inDoubt);
+        return new DigestPassResult(true, due.Count, due.Count - recipients.Count, sent, inDoubt)
+        {
+            Phases = (clock.GetElapsedTime(started, found), clock.GetElapsedTime(found, asked), clock.GetElapsedTime(asked)),
+        };
     }
 
-    private async Task SendAsync(MailConnection connection, DigestContent digest, CancellationToken cancellationToken)
+    /// <summary>Sends claimed digests one by one; each round trip to the database settles the last and marks the next.</summary>
+    private async Task<int> SendBatchAsync(MailConnection connection, List<DigestContent> digests, int sentBefore, CancellationToken cancellationToken)
     {
-        try
+        Guid? settle = null;
+        for (var i = 0; i < digests.Count; i++)
         {
-            await connection.SendAsync(emails.Compose(digest), cancellationToken);
-        }
-        catch (Exception error) when (MailSender.IsSendFailure(error))
-        {
-            if (error is MailSendException { MayHaveBeenDelivered: true })
+            var digest = digests[i];
+            await StepAsync(settle, digest.DigestId, cancellationToken);
+            settle = null;
+            try
             {
-                await SettleAsync(digest.DigestId, "in-doubt", CancellationToken.None);
-                metrics.InDoubt.Add(1);
+                await connection.SendAsync(emails.Compose(digest), cancellationToken);
             }
-            else
+            catch (Exception error) when (MailSender.IsSendFailure(error))
             {
-                await ReleaseAsync(digest.DigestId);
+                var maybeDelivered = error is MailSendException { MayHaveBeenDelivered: true };
+                await StepAsync(null, null, CancellationToken.None, inDoubt: maybeDelivered ? digest.DigestId : null,
+                    release: [.. digests.Skip(maybeDelivered ? i + 1 : i).Select(d => d.DigestId)]);
+                if (maybeDelivered)
+                {
+                    metrics.InDoubt.Add(1);
+                }
+
+                throw;
             }
 
-            throw;
+            metrics.Sent.Add(1);
+            settle = digest.DigestId;
+            if (sentBefore + i + 1 == options.Value.CrashAfterSends)
+            {
+                Environment.FailFast("Digest fault drill: the process ends between an SMTP send and its commit.");
+            }
         }
+
+        if (settle is not null)
+        {
+            await StepAsync(settle, null, cancellationToken);
+        }
+
+        return digests.Count;
+    }
+
+    /// <summary>
+    /// One round trip: settles <paramref name="sent"/> as 'sent' (its counts told) and marks <paramref name="next"/>
+    /// 'sending'; on failure, settles <paramref name="inDoubt"/> and releases <paramref name="release"/>.
+    /// </summary>
+    private async Task StepAsync(Guid? sent, Guid? next, CancellationToken cancellationToken, Guid? inDoubt = null, Guid[]? release = null)
+    {
+        await using var batch = db.CreateBatch();
+        var now = clock.GetUtcNow();
+        if (sent is { } s)
+        {
+            batch.BatchCommands.Add(Settle(s, "sent", now));
+        }
+
+        if (inDoubt is { } d)
+        {
+            batch.BatchCommands.Add(Settle(d, "in-doubt", now));
+        }
+
+        if (release is { Length: > 0 })
+        {
+            var command = new NpgsqlBatchCommand("DELETE FROM notify.digests WHERE id = ANY(@ids) AND status IN ('claimed', 'sending')");
+            command.Parameters.AddWithValue("ids", release);
+            batch.BatchCommands.Add(command);
+        }
+
+        if (next is { } n)
+        {
+            var command = new NpgsqlBatchCommand("UPDATE notify.digests SET status = 'sending' WHERE id = @id AND status = 'claimed'");
+            command.Parameters.AddWithValue("id", n);
+            batch.BatchCommands.Add(command);
+        }
+
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Ends a digest as 'sent' or 'in-doubt': either way what it told about counts as told, in one statement with
+    /// the status. Only a digest still in flight is settled, so settling twice changes nothing.
+    /// </summary>
+    private static NpgsqlBatchCommand Settle(Guid digestId, string status, DateTimeOffset now)
+    {
+        var command = new NpgsqlBatchCommand("""
+            WITH settled AS (
+                UPDATE notify.digests SET status = @status, settled_at = @now
+                WHERE id = @id AND status IN ('claimed', 'sending')
+                RETURNING id, user_id),
+            told AS (
+                UPDATE notify.unseen_events e SET
+                    notified_count = GREATEST(e.notified_count, i.count_through),
+                    waiting_since = CASE WHEN e.count > GREATEST(e.notified_count, i.count_through) THEN e.updated_at END
+                FROM notify.digest_items i JOIN settled ON settled.id = i.digest_id
+                WHERE e.id = i.event_id)
+            INSERT INTO notify.digest_settings AS s (user_id, last_digest_at)
+            SELECT user_id, @now FROM settled
+            ON CONFLICT (user_id) DO UPDATE SET last_digest_at = EXCLUDED.last_digest_at
+            """);
+        command.Parameters.AddWithValue("id", digestId);
+        command.Parameters.AddWithValue("status", status);
+        command.Parameters.AddWithValue("now", now);
+        return command;
     }
 
     private static async Task<bool> TryLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
@@ -136,7 +221,7 @@ public sealed partial class DigestPass(
 
     private sealed record Waiting(Guid UserId, DigestSettings Settings, DateTimeOffset OldestWaiting, DateTimeOffset? LastDigest);
 
-    /// <summary>Users with something not yet told about, their settings and when they last had a digest.</summary>
+    /// <summary>Confirmed users with something not yet told about, their settings and when they last had a digest.</summary>
     private async Task<List<Waiting>> FindWaitingAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand("""
@@ -144,6 +229,7 @@ public sealed partial class DigestPass(
             FROM (SELECT user_id, min(waiting_since) AS oldest FROM notify.unseen_events
                   WHERE seen_at IS NULL AND waiting_since IS NOT NULL AND waiting_since <= @now
                   GROUP BY user_id) w
+            JOIN accounts."AspNetUsers" u ON u."Id" = w.user_id AND u."EmailConfirmed"
             LEFT JOIN notify.digest_settings s ON s.user_id = w.user_id
             WHERE s.user_id IS NULL OR (s.frequency <> 'off' AND s.unsubscribed_at IS NULL)
             ORDER BY w.oldest
@@ -163,132 +249,108 @@ public sealed partial class DigestPass(
         return waiting;
     }
 
-    /// <summary>Claims a digest for the user: records what it will tell about. Null when nothing is left or another claim is open.</summary>
-    private async Task<DigestContent?> ClaimAsync(Guid userId, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims a digest for each of <paramref name="userIds"/> in one transaction, recording what each will tell
+    /// about. Users with a digest already in flight, or nothing left to tell, get none.
+    /// </summary>
+    private async Task<List<DigestContent>> ClaimAsync(Guid[] userIds, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var digestId = Guid.CreateVersion7(now);
+        var ids = userIds.Select(_ => Guid.CreateVersion7(now)).ToArray();
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var claim = new NpgsqlCommand("""
-            INSERT INTO notify.digests (id, user_id, status, claimed_at, items) VALUES (@id, @user, 'sending', @now, 0)
-            ON CONFLICT (user_id) WHERE status = 'sending' DO NOTHING
+            INSERT INTO notify.digests (id, user_id, status, claimed_at, items)
+            SELECT id, user_id, 'claimed', @now, 0 FROM unnest(@ids, @users) AS c(id, user_id)
+            ON CONFLICT (user_id) WHERE status IN ('claimed', 'sending') DO NOTHING;
+            INSERT INTO notify.digest_items (digest_id, event_id, count_through)
+            SELECT d.id, e.id, e.count FROM notify.digests d
+            JOIN notify.unseen_events e ON e.user_id = d.user_id
+            WHERE d.id = ANY(@ids) AND e.seen_at IS NULL AND e.count > e.notified_count;
             """, connection, transaction))
         {
-            claim.Parameters.AddWithValue("id", digestId);
-            claim.Parameters.AddWithValue("user", userId);
+            claim.Parameters.AddWithValue("ids", ids);
+            claim.Parameters.AddWithValue("users", userIds);
             claim.Parameters.AddWithValue("now", now);
-            if (await claim.ExecuteNonQueryAsync(cancellationToken) == 0)
-            {
-                return null;
-            }
+            await claim.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var lines = new List<DigestLine>();
-        string? displayName = null, email = null;
-        await using (var items = new NpgsqlCommand("""
-            WITH claimed AS (
-                INSERT INTO notify.digest_items (digest_id, event_id, count_through)
-                SELECT @id, e.id, e.count FROM notify.unseen_events e
-                WHERE e.user_id = @user AND e.seen_at IS NULL AND e.count > e.notified_count
-                RETURNING event_id, count_through)
-            SELECT c."DisplayName", e.kind, claimed.count_through - e.notified_count, u."DisplayName", u."Email"
-            FROM claimed
-            JOIN notify.unseen_events e ON e.id = claimed.event_id
+        var digests = new Dictionary<Guid, (Guid UserId, string Name, string Email, List<DigestLine> Lines)>();
+        await using (var read = new NpgsqlCommand("""
+            SELECT i.digest_id, d.user_id, c."DisplayName", e.kind, i.count_through - e.notified_count, u."DisplayName", u."Email"
+            FROM notify.digest_items i
+            JOIN notify.digests d ON d.id = i.digest_id
+            JOIN notify.unseen_events e ON e.id = i.event_id
             JOIN accounts."AspNetUsers" c ON c."Id" = e.contact_id
-            JOIN accounts."AspNetUsers" u ON u."Id" = e.user_id
-            WHERE u."EmailConfirmed"
-            ORDER BY c."DisplayName", e.kind
+            JOIN accounts."AspNetUsers" u ON u."Id" = d.user_id
+            WHERE i.digest_id = ANY(@ids) AND u."EmailConfirmed" AND u."Email" IS NOT NULL
+            ORDER BY i.digest_id, c."DisplayName", e.kind
             """, connection, transaction))
         {
-            items.Parameters.AddWithValue("id", digestId);
-            items.Parameters.AddWithValue("user", userId);
-            await using var reader = await items.ExecuteReaderAsync(cancellationToken);
+            read.Parameters.AddWithValue("ids", ids);
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                lines.Add(new DigestLine(reader.GetString(0), reader.GetString(1), reader.GetInt32(2)));
-                displayName = reader.GetString(3);
-                email = reader.GetString(4);
+                var id = reader.GetGuid(0);
+                if (!digests.TryGetValue(id, out var digest))
+                {
+                    digest = (reader.GetGuid(1), reader.GetString(5), reader.GetString(6), []);
+                    digests[id] = digest;
+                }
+
+                digest.Lines.Add(new DigestLine(reader.GetString(2), reader.GetString(3), reader.GetInt32(4)));
             }
         }
 
-        if (lines.Count == 0 || email is null)
+        // Claimed with nothing to tell (or no confirmed address): not a digest after all.
+        await using (var tidy = new NpgsqlCommand("""
+            DELETE FROM notify.digests WHERE id = ANY(@ids) AND NOT (id = ANY(@kept));
+            UPDATE notify.digests d SET items = n.items
+            FROM (SELECT digest_id, count(*)::int AS items FROM notify.digest_items WHERE digest_id = ANY(@kept) GROUP BY digest_id) n
+            WHERE d.id = n.digest_id;
+            """, connection, transaction))
         {
-            await transaction.RollbackAsync(cancellationToken);
-            return null;
-        }
-
-        await using (var count = new NpgsqlCommand("UPDATE notify.digests SET items = @items WHERE id = @id", connection, transaction))
-        {
-            count.Parameters.AddWithValue("items", lines.Count);
-            count.Parameters.AddWithValue("id", digestId);
-            await count.ExecuteNonQueryAsync(cancellationToken);
+            tidy.Parameters.AddWithValue("ids", ids);
+            tidy.Parameters.AddWithValue("kept", digests.Keys.ToArray());
+            await tidy.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return new DigestContent(digestId, userId, displayName!, email, lines);
+        return [.. digests.Select(d => new DigestContent(d.Key, d.Value.UserId, d.Value.Name, d.Value.Email, d.Value.Lines))];
     }
 
     /// <summary>
-    /// Ends a claim as 'sent' or 'in-doubt': either way, what it told about counts as told, in one transaction
-    /// with the status. Only a claim still 'sending' is settled, so settling twice changes nothing.
+    /// Cleans up after a pass that died: its 'claimed' digests never started and are released (sent by this pass);
+    /// a 'sending' one may have left, and is settled in doubt. Returns how many were in doubt.
     /// </summary>
-    private async Task SettleAsync(Guid digestId, string status, CancellationToken cancellationToken)
+    private async Task<int> RecoverAsync(CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
-            WITH settled AS (
-                UPDATE notify.digests SET status = @status, settled_at = @now
-                WHERE id = @id AND status = 'sending'
-                RETURNING id, user_id),
-            told AS (
-                UPDATE notify.unseen_events e SET
-                    notified_count = GREATEST(e.notified_count, i.count_through),
-                    waiting_since = CASE WHEN e.count > GREATEST(e.notified_count, i.count_through) THEN e.updated_at END
-                FROM notify.digest_items i JOIN settled ON settled.id = i.digest_id
-                WHERE e.id = i.event_id)
-            INSERT INTO notify.digest_settings AS s (user_id, last_digest_at)
-            SELECT user_id, @now FROM settled
-            ON CONFLICT (user_id) DO UPDATE SET last_digest_at = EXCLUDED.last_digest_at
-            """);
-        command.Parameters.AddWithValue("id", digestId);
-        command.Parameters.AddWithValue("status", status);
-        command.Parameters.AddWithValue("now", clock.GetUtcNow());
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>The server certainly did not take the digest: forget the claim, so the next pass sends it.</summary>
-    private async Task ReleaseAsync(Guid digestId)
-    {
-        await using var command = db.CreateCommand("DELETE FROM notify.digests WHERE id = @id AND status = 'sending'");
-        command.Parameters.AddWithValue("id", digestId);
-        await command.ExecuteNonQueryAsync(CancellationToken.None);
-    }
-
-    private async Task<int> SettleOrphanedClaimsAsync(CancellationToken cancellationToken)
-    {
-        var orphans = new List<Guid>();
-        await using (var command = db.CreateCommand("SELECT id FROM notify.digests WHERE status = 'sending'"))
+        var inDoubt = new List<Guid>();
+        await using (var command = db.CreateCommand("""
+            DELETE FROM notify.digests WHERE status = 'claimed';
+            SELECT id FROM notify.digests WHERE status = 'sending';
+            """))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                orphans.Add(reader.GetGuid(0));
+                inDoubt.Add(reader.GetGuid(0));
             }
         }
 
-        foreach (var id in orphans)
+        foreach (var id in inDoubt)
         {
-            await SettleAsync(id, "in-doubt", cancellationToken);
+            await StepAsync(null, null, cancellationToken, inDoubt: id);
             metrics.InDoubt.Add(1);
             LogInDoubt(logger, id);
         }
 
-        return orphans.Count;
+        return inDoubt.Count;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Digest pass: {Due} due, {Online} online (skipped), {Sent} sent, {InDoubt} in doubt from an earlier pass")]
     private static partial void LogPass(ILogger logger, int due, int online, int sent, int inDoubt);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Digest {DigestId} was claimed by a pass that died before recording the send: settled as in doubt, not sent again")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Digest {DigestId} was being sent by a pass that died before recording the send: settled as in doubt, not sent again")]
     private static partial void LogInDoubt(ILogger logger, Guid digestId);
 }
 

@@ -34,6 +34,13 @@ public sealed class EmailOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Whether to pipeline SMTP commands where the server offers it: saves round trips to a distant relay, but
+    /// servers that answer pipelined commands in separate small writes (smtp4dev, for one) stall on each message
+    /// for TCP's delayed acknowledgement (measured: 22 messages/s with, over 1,000 without, on loopback).
+    /// </summary>
+    public bool Pipelining { get; set; } = true;
+
     public Uri Link(string pathAndQuery) => new(new Uri(PublicBaseUrl.TrimEnd('/') + "/"), pathAndQuery.TrimStart('/'));
 }
 

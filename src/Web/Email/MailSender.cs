@@ -32,7 +32,26 @@ public sealed partial class MailSender(IOptions<EmailOptions> options, ILogger<M
                 SmtpTlsMode.Implicit => SecureSocketOptions.SslOnConnect,
                 _ => SecureSocketOptions.None,
             };
-            await client.ConnectAsync(settings.Host, settings.Port, security, cancellationToken);
+            // Our own socket, for TCP_NODELAY: a command or a message's last line is never held back waiting for an ACK.
+            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                connectTimeout.CancelAfter(settings.Timeout);
+                await socket.ConnectAsync(settings.Host, settings.Port, connectTimeout.Token);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+
+            await client.ConnectAsync(socket, settings.Host, settings.Port, security, cancellationToken);
+            if (!settings.Pipelining)
+            {
+                client.Capabilities &= ~SmtpCapabilities.Pipelining;
+            }
+
             if (!string.IsNullOrEmpty(settings.UserName))
             {
                 await client.AuthenticateAsync(settings.UserName, settings.Password ?? "", cancellationToken);

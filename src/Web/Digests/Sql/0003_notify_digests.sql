@@ -33,17 +33,19 @@ CREATE TABLE notify.unseen_events (
 CREATE UNIQUE INDEX unseen_events_open ON notify.unseen_events (user_id, contact_id, kind) WHERE seen_at IS NULL;
 CREATE INDEX unseen_events_waiting ON notify.unseen_events (waiting_since) WHERE seen_at IS NULL AND waiting_since IS NOT NULL;
 
--- Every digest: claimed ('sending') before the SMTP send, 'sent' after it in one transaction with the counts it
--- told about. A 'sending' row that outlives its pass is 'in-doubt': it may or may not have left (see DigestPass).
+-- Every digest: 'claimed' with the counts it will tell about (a batch at a time), 'sending' from just before
+-- its SMTP send, 'sent' after the server took it. A pass that dies leaves 'claimed' digests, which are simply
+-- released, and at most one 'sending' digest, which may or may not have left: it is settled 'in-doubt' and
+-- never sent again (see DigestPass).
 CREATE TABLE notify.digests (
     id         uuid PRIMARY KEY,
     user_id    uuid        NOT NULL,
-    status     text        NOT NULL CHECK (status IN ('sending', 'sent', 'in-doubt')),
+    status     text        NOT NULL CHECK (status IN ('claimed', 'sending', 'sent', 'in-doubt')),
     claimed_at timestamptz NOT NULL,
     settled_at timestamptz NULL,
     items      integer     NOT NULL
 );
-CREATE UNIQUE INDEX digests_one_in_flight ON notify.digests (user_id) WHERE status = 'sending';
+CREATE UNIQUE INDEX digests_one_in_flight ON notify.digests (user_id) WHERE status IN ('claimed', 'sending');
 CREATE INDEX digests_by_user ON notify.digests (user_id, claimed_at);
 
 -- What a digest told about: each event up to which count.
