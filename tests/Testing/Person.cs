@@ -33,7 +33,7 @@ public sealed class Person(IBrowserContext context, IPage page, string userName,
         // The confirmation link arrives at the real SMTP server; open it as the person would, then sign in.
         var mail = await MailCatcher.GetSharedAsync();
         var email = await mail.WaitForAsync($"{userName}@example.test", "Confirm your email address");
-        await page.GotoAsync((await mail.LinkAsync(email, web, "/Account/ConfirmEmail")).PathAndQuery);
+        await page.GotoAsync((await mail.LinkAsync(email, "/Account/ConfirmEmail")).PathAndQuery);
         await page.WaitForSelectorAsync("#confirm-result[data-result=confirmed]", new() { Timeout = Patience });
         var person = new Person(context, page, userName, displayName);
         await person.SignInAsync(page);

@@ -50,7 +50,7 @@ public sealed partial class TestUser : IAsyncDisposable
         var user = await SignUpUnconfirmedAsync(web, userName);
         var mail = await MailCatcher.GetSharedAsync();
         var email = await mail.WaitForAsync(user.Email, "Confirm your email address");
-        var confirmed = await user.http.GetStringAsync(await mail.LinkAsync(email, web, "/Account/ConfirmEmail"));
+        var confirmed = await user.http.GetStringAsync((await mail.LinkAsync(email, "/Account/ConfirmEmail")).PathAndQuery);
         if (!confirmed.Contains("data-result=\"confirmed\"", StringComparison.Ordinal))
         {
             throw new InvalidOperationException($"Confirmation failed:\n{confirmed}");

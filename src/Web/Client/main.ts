@@ -118,6 +118,7 @@ class App {
       },
     });
     for (const s of this.early.splice(0)) void this.peers.onSignal(s).catch((err) => console.warn("signal from a peer failed", err));
+    if (this.openWhenReady) void this.openConversation(this.openWhenReady);
     await this.refresh();
     await this.updateCounts();
     await this.messenger.flushAll();
@@ -148,9 +149,16 @@ class App {
     }
   }
 
+  /** A conversation asked for before the local store was open: opened as soon as it is. */
+  private openWhenReady: string | null = null;
+
   private async openConversation(userId: string): Promise<void> {
     const contact = this.sidebar.contact(userId);
-    if (!contact || !this.messenger) return;
+    if (!contact) return;
+    if (!this.messenger) {
+      this.openWhenReady = userId;
+      return;
+    }
     this.sidebar.select(userId);
     const history = await this.messenger.store.history(userId);
     this.conversation.open(contact, this.presence.get(userId), this.peers.stateOf(userId), history, this.sidebar.pendingFrom(userId));

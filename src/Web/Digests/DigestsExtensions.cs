@@ -1,10 +1,9 @@
+using Cybernet.Web.Email;
 using Hangfire;
 using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
-
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-
 using Npgsql;
 
 namespace Cybernet.Web.Digests;
@@ -47,7 +46,8 @@ public static class DigestsExtensions
             {
                 SchemaName = "hangfire",
                 PrepareSchemaIfNecessary = true,
-                QueuePollInterval = TimeSpan.FromSeconds(2),
+                // Account emails wait in the queue at most this long.
+                QueuePollInterval = TimeSpan.FromMilliseconds(500),
             }));
         builder.Services.AddHangfireServer(o =>
         {
@@ -56,6 +56,7 @@ public static class DigestsExtensions
             o.ServerName = $"web-{Environment.ProcessId}";
         });
         builder.Services.AddTransient<DigestJob>();
+        builder.Services.AddScoped<AccountEmailJobs>();
         return builder;
     }
 

@@ -9,9 +9,6 @@ public sealed class CheckEmailModel : PageModel
     [BindProperty(SupportsGet = true)]
     public string? Email { get; set; }
 
-    [BindProperty(SupportsGet = true)]
-    public bool Failed { get; set; }
-
     public void OnGet()
     {
     }

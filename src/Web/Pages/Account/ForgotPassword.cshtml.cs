@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 using Cybernet.Web.Email;
 
+using Hangfire;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -9,7 +10,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Cybernet.Web.Pages.Account;
 
 /// <summary>Asks for a password reset link. Answers the same whether or not the address has an account.</summary>
-public sealed class ForgotPasswordModel(UserManager<AppUser> users, AccountEmails emails, ILogger<ForgotPasswordModel> logger) : PageModel
+public sealed class ForgotPasswordModel(UserManager<AppUser> users, IBackgroundJobClient jobs) : PageModel
 {
     [BindProperty]
     [Required(ErrorMessage = "Enter your email address.")]
@@ -32,17 +33,7 @@ public sealed class ForgotPasswordModel(UserManager<AppUser> users, AccountEmail
 
         if (await users.FindByEmailAsync(Email!.Trim()) is { EmailConfirmed: true } user)
         {
-            try
-            {
-                var token = await users.GeneratePasswordResetTokenAsync(user);
-                await emails.SendPasswordResetAsync(user, user.Id.ToString(), token, HttpContext.RequestAborted);
-            }
-            catch (Exception error) when (MailSender.IsSendFailure(error))
-            {
-                AccountLog.EmailNotSent(logger, error.GetType().Name);
-                ModelState.AddModelError("", "We could not send the email just now. Try again in a moment.");
-                return Page();
-            }
+            jobs.Enqueue<AccountEmailJobs>(j => j.SendPasswordResetAsync(user.Id, CancellationToken.None));
         }
 
         Sent = true;

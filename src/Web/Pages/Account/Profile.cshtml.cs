@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 using Cybernet.Web.Email;
 
+using Hangfire;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -9,7 +10,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Cybernet.Web.Pages.Account;
 
 /// <summary>Change the display name (the cookie is refreshed so the header shows it at once) or the email address (confirmed at the new one).</summary>
-public sealed class ProfileModel(UserManager<AppUser> users, SignInManager<AppUser> signIn, AccountEmails emails, ILogger<ProfileModel> logger) : PageModel
+public sealed class ProfileModel(UserManager<AppUser> users, SignInManager<AppUser> signIn, IBackgroundJobClient jobs) : PageModel
 {
     [BindProperty]
     [StringLength(AppUser.MaxDisplayNameLength, ErrorMessage = "Keep it under 64 characters.")]
@@ -90,17 +91,8 @@ public sealed class ProfileModel(UserManager<AppUser> users, SignInManager<AppUs
             return Page();
         }
 
-        try
-        {
-            var token = await users.GenerateChangeEmailTokenAsync(user, newEmail!);
-            await emails.SendEmailChangeAsync(user, user.Id.ToString(), newEmail!, token, HttpContext.RequestAborted);
-        }
-        catch (Exception error) when (MailSender.IsSendFailure(error))
-        {
-            AccountLog.EmailNotSent(logger, error.GetType().Name);
-            ModelState.AddModelError(nameof(NewEmail), "We could not send the email just now. Try again in a moment.");
-            return Page();
-        }
+        var userId = user.Id;
+        jobs.Enqueue<AccountEmailJobs>(j => j.SendEmailChangeAsync(userId, newEmail!, CancellationToken.None));
 
         ChangeSentTo = newEmail;
         NewEmail = null;

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 using Cybernet.Web.Email;
 
+using Hangfire;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -9,7 +10,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Cybernet.Web.Pages.Account;
 
 /// <summary>Sends the confirmation link again. Says the same whether or not the address has an account.</summary>
-public sealed class ResendConfirmationModel(UserManager<AppUser> users, AccountEmails emails, ILogger<ResendConfirmationModel> logger) : PageModel
+public sealed class ResendConfirmationModel(UserManager<AppUser> users, IBackgroundJobClient jobs) : PageModel
 {
     [BindProperty]
     [Required(ErrorMessage = "Enter your email address.")]
@@ -29,16 +30,7 @@ public sealed class ResendConfirmationModel(UserManager<AppUser> users, AccountE
         var user = await users.FindByEmailAsync(Email!.Trim());
         if (user is { EmailConfirmed: false })
         {
-            try
-            {
-                var token = await users.GenerateEmailConfirmationTokenAsync(user);
-                await emails.SendConfirmationAsync(user, user.Id.ToString(), token, HttpContext.RequestAborted);
-            }
-            catch (Exception error) when (MailSender.IsSendFailure(error))
-            {
-                AccountLog.ConfirmationNotSent(logger, error.GetType().Name);
-                return RedirectToPage("/Account/CheckEmail", new { email = Email.Trim(), failed = true });
-            }
+            jobs.Enqueue<AccountEmailJobs>(j => j.SendConfirmationAsync(user.Id, CancellationToken.None));
         }
 
         return RedirectToPage("/Account/CheckEmail", new { email = Email.Trim() });

@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using Cybernet.Web.Digests;
 using Cybernet.Web.Email;
+
+using Hangfire;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -9,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace Cybernet.Web.Pages.Account;
 
 /// <summary>Sign-up: username, display name, email and password; then a link to confirm the address, which sign-in waits for.</summary>
-public sealed class SignUpModel(UserManager<AppUser> users, AccountEmails emails, DigestSettingsStore digestSettings, IOptions<AccountOptions> accountOptions, ILogger<SignUpModel> logger) : PageModel
+public sealed class SignUpModel(UserManager<AppUser> users, IBackgroundJobClient jobs, DigestSettingsStore digestSettings, IOptions<AccountOptions> accountOptions, ILogger<SignUpModel> logger) : PageModel
 {
     [BindProperty]
     public SignUpInput Input { get; set; } = new();
@@ -50,18 +52,7 @@ public sealed class SignUpModel(UserManager<AppUser> users, AccountEmails emails
 
         await AccountsExtensions.GrantIfListedAsync(users, logger, user, accountOptions.Value.Administrators);
         await digestSettings.SetTimeZoneIfValidAsync(user.Id, Input.TimeZone, HttpContext.RequestAborted);
-        try
-        {
-            var token = await users.GenerateEmailConfirmationTokenAsync(user);
-            await emails.SendConfirmationAsync(user, user.Id.ToString(), token, HttpContext.RequestAborted);
-        }
-        catch (Exception error) when (MailSender.IsSendFailure(error))
-        {
-            // The account stands; the page offers to send the link again.
-            AccountLog.ConfirmationNotSent(logger, error.GetType().Name);
-            return RedirectToPage("/Account/CheckEmail", new { email = user.Email, failed = true });
-        }
-
+        jobs.Enqueue<AccountEmailJobs>(j => j.SendConfirmationAsync(user.Id, CancellationToken.None));
         return RedirectToPage("/Account/CheckEmail", new { email = user.Email });
     }
 
