@@ -55,6 +55,12 @@ public sealed partial class MessagingTests(BrowserFixture fixture)
         await Assertions.Expect(alice.Messages).ToHaveCountAsync(2);
         await Assertions.Expect(alice.Outgoing.First).ToContainTextAsync("Hello Bob!");
         await Assertions.Expect(alice.Incoming.First).ToContainTextAsync("second line");
+
+        // The reloaded tab is a new session: a new connection comes up by itself and carries the next message.
+        await Assertions.Expect(alice.Page.Locator("#link-state")).ToHaveAttributeAsync("data-state", "direct", new() { Timeout = Person.Patience });
+        await alice.SendAsync("After the reload");
+        await Assertions.Expect(bob.Incoming).ToHaveCountAsync(2, Soon);
+        await Assertions.Expect(bob.Incoming.Last).ToContainTextAsync("After the reload");
     }
 
     [Fact]

@@ -28,7 +28,14 @@ public sealed class Person(IBrowserContext context, IPage page, string userName,
         await page.FillAsync("#Input_Email", $"{userName}@example.test");
         await page.FillAsync("#Input_Password", "correct horse 42");
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/Account/CheckEmail**", new() { Timeout = Patience });
+        try
+        {
+            await page.WaitForURLAsync("**/Account/CheckEmail**", new() { Timeout = Patience });
+        }
+        catch (TimeoutException error)
+        {
+            throw new InvalidOperationException($"Sign-up stayed at {page.Url}, which says:\n{await page.InnerTextAsync("body")}", error);
+        }
 
         // The confirmation link arrives at the real SMTP server; open it as the person would, then sign in.
         var mail = await MailCatcher.GetSharedAsync();
