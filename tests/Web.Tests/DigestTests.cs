@@ -73,6 +73,26 @@ public sealed class DigestTests(ClusterFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Files_offered_and_missed_calls_go_into_the_same_digest()
+    {
+        var (a, b) = await SenderAndOfflineRecipientAsync();
+        await using var disposeA = a;
+        await using var disposeB = b;
+
+        await a.Hub!.InvokeAsync<object>("SetPending", b.Id, "file", 2);
+        await a.Hub!.InvokeAsync<object>("SetPending", b.Id, "call", 1);
+        await a.Hub!.InvokeAsync<object>("SetPending", b.Id, "message", 1);
+        await host.RunAtAsync(TimeSpan.FromHours(2));
+
+        var digest = Assert.Single(await DigestsTo(b));
+        Assert.Equal($"Test {a.UserName} left you 4 things", digest.Subject);
+        var text = await Mail.TextAsync(digest);
+        Assert.Contains("2 files offered to you", text, StringComparison.Ordinal);
+        Assert.Contains("1 missed call", text, StringComparison.Ordinal);
+        Assert.Contains("1 message waiting for you", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task No_digest_while_the_user_is_online_and_none_once_a_device_received_it()
     {
         var (a, b) = await Befriend.OnlineContactsAsync(fixture.Web1, fixture.Web2);

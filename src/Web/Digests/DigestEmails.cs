@@ -29,7 +29,8 @@ public sealed class DigestEmails(MailSender mail, UnsubscribeTokens tokens, IOpt
         var message = new EmailLayout()
             .Heading($"While you were away, {digest.DisplayName}")
             .Paragraph("These are waiting for you in Cybernet Call. They travel straight between browsers, so open the app to receive them.")
-            .Items(digest.Lines.Select(l => (l.ContactName, UnseenEventKinds.Describe(l.Kind, l.Count))))
+            .Items(digest.Lines.GroupBy(l => l.ContactName, StringComparer.Ordinal)
+                .Select(g => (g.Key, string.Join(" · ", g.Select(l => UnseenEventKinds.Describe(l.Kind, l.Count))))))
             .Button("Open Cybernet Call", options.Value.Link("/"))
             .Fine("Change how often these arrive, or set quiet hours, in your notification settings.")
             .ToMessage(mail.From, new MailboxAddress(digest.DisplayName, digest.Email), subject, Kind,
