@@ -48,6 +48,9 @@ public static class DigestsExtensions
                 PrepareSchemaIfNecessary = true,
                 // Account emails wait in the queue at most this long.
                 QueuePollInterval = TimeSpan.FromMilliseconds(500),
+                // A lock row left by a node that died is cleared after this (Hangfire's default is 10 minutes, during
+                // which the digest pass could not be scheduled). Our own work never holds one for long.
+                DistributedLockTimeout = TimeSpan.FromMinutes(1),
             }));
         builder.Services.AddHangfireServer(o =>
         {
@@ -56,17 +59,14 @@ public static class DigestsExtensions
             o.ServerName = $"web-{Environment.ProcessId}";
         });
         builder.Services.AddTransient<DigestJob>();
+        builder.Services.AddHostedService<DigestScheduleRegistration>();
         builder.Services.AddScoped<AccountEmailJobs>();
         return builder;
     }
 
-    /// <summary>The recurring pass, the one-click unsubscribe endpoint and the administrators' dashboard.</summary>
+    /// <summary>The administrators' dashboard (the recurring pass is registered by <see cref="DigestScheduleRegistration"/>).</summary>
     public static WebApplication MapDigests(this WebApplication app)
     {
-        var schedule = app.Services.GetRequiredService<IOptions<DigestOptions>>().Value.Schedule;
-        app.Services.GetRequiredService<IRecurringJobManager>()
-            .AddOrUpdate<DigestJob>(PassJobId, job => job.RunAsync(CancellationToken.None), schedule);
-
         app.UseHangfireDashboard(DashboardPath, new DashboardOptions
         {
             Authorization = [new AdministratorsOnly()],
@@ -82,6 +82,34 @@ public static class DigestsExtensions
     {
         public bool Authorize(DashboardContext context) => context.GetHttpContext().User.IsInRole(Roles.Administrator);
     }
+}
+
+/// <summary>
+/// Registers (or updates) the recurring digest pass once the node is up, retrying until it succeeds: Hangfire takes
+/// a lock to do it, and a lock left by a node that died must not keep this node from starting.
+/// </summary>
+public sealed partial class DigestScheduleRegistration(IRecurringJobManager jobs, IOptions<DigestOptions> options, ILogger<DigestScheduleRegistration> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                jobs.AddOrUpdate<DigestJob>(DigestsExtensions.PassJobId, job => job.RunAsync(CancellationToken.None), options.Value.Schedule);
+                return;
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                LogRetry(logger, error.GetType().Name);
+                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not register the digest schedule yet ({Error}); trying again in 5 s")]
+    private static partial void LogRetry(ILogger logger, string error);
 }
 
 /// <summary>The recurring digest pass as Hangfire runs it. A failed pass is not retried: the next scheduled one is the retry.</summary>
