@@ -76,6 +76,7 @@ public sealed partial class MailCatcher : IAsyncDisposable
         }
 
         process = Process.Start(info) ?? throw new InvalidOperationException("smtp4dev did not start; run `dotnet tool restore`.");
+        StartWatchdog(process.Id);
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
@@ -179,6 +180,29 @@ public sealed partial class MailCatcher : IAsyncDisposable
         catch (InvalidOperationException)
         {
         }
+    }
+
+    /// <summary>
+    /// Stops smtp4dev (the `dotnet tool run` process and the server it starts) when this test process ends, however
+    /// it ends: a test host that is killed raises no ProcessExit. Ends by itself if smtp4dev stops first.
+    /// </summary>
+    private static void StartWatchdog(int pid)
+    {
+        const string script = """
+            owner="$1"; pid="$2"
+            (
+                while kill -0 "$owner" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do sleep 0.5; done
+                if kill -0 "$pid" 2>/dev/null; then pkill -P "$pid"; kill "$pid"; fi
+            ) </dev/null >/dev/null 2>&1 &
+            """;
+        var info = new ProcessStartInfo("sh") { UseShellExecute = false };
+        foreach (var arg in new[] { "-c", script, "sh", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), pid.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var watchdog = Process.Start(info);
+        watchdog?.WaitForExit();
     }
 
     private void Append(string? line)
