@@ -118,9 +118,9 @@ public sealed partial class DigestPass(
             {
                 await connection.SendAsync(emails.Compose(digest), cancellationToken);
             }
-            catch (Exception error) when (MailSender.IsSendFailure(error))
+            catch (MailSendException error)
             {
-                var maybeDelivered = error is MailSendException { MayHaveBeenDelivered: true };
+                var maybeDelivered = error.MayHaveBeenDelivered;
                 await StepAsync(null, null, CancellationToken.None, inDoubt: maybeDelivered ? digest.DigestId : null,
                     release: [.. digests.Skip(maybeDelivered ? i + 1 : i).Select(d => d.DigestId)]);
                 if (maybeDelivered)
@@ -259,8 +259,8 @@ public sealed partial class DigestPass(
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var claim = new NpgsqlCommand("""
-            INSERT INTO notify.digests (id, user_id, status, claimed_at, items)
-            SELECT id, user_id, 'claimed', @now, 0 FROM unnest(@ids, @users) AS c(id, user_id)
+            INSERT INTO notify.digests (id, user_id, status, claimed_at)
+            SELECT id, user_id, 'claimed', @now FROM unnest(@ids, @users) AS c(id, user_id)
             ON CONFLICT (user_id) WHERE status IN ('claimed', 'sending') DO NOTHING;
             INSERT INTO notify.digest_items (digest_id, event_id, count_through)
             SELECT d.id, e.id, e.count FROM notify.digests d
@@ -302,12 +302,8 @@ public sealed partial class DigestPass(
         }
 
         // Claimed with nothing to tell (or no confirmed address): not a digest after all.
-        await using (var tidy = new NpgsqlCommand("""
-            DELETE FROM notify.digests WHERE id = ANY(@ids) AND NOT (id = ANY(@kept));
-            UPDATE notify.digests d SET items = n.items
-            FROM (SELECT digest_id, count(*)::int AS items FROM notify.digest_items WHERE digest_id = ANY(@kept) GROUP BY digest_id) n
-            WHERE d.id = n.digest_id;
-            """, connection, transaction))
+        await using (var tidy = new NpgsqlCommand(
+            "DELETE FROM notify.digests WHERE id = ANY(@ids) AND NOT (id = ANY(@kept))", connection, transaction))
         {
             tidy.Parameters.AddWithValue("ids", ids);
             tidy.Parameters.AddWithValue("kept", digests.Keys.ToArray());

@@ -66,10 +66,6 @@ public sealed partial class MailSender(IOptions<EmailOptions> options, ILogger<M
         return new MailConnection(client, logger);
     }
 
-    /// <summary>True for the ways a send fails when the SMTP server is down, slow or says no.</summary>
-    public static bool IsSendFailure(Exception error) => error is MailSendException or MailKit.ServiceNotConnectedException
-        or MailKit.ProtocolException or SmtpCommandException or IOException or System.Net.Sockets.SocketException or TimeoutException;
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Email {Kind} sent")]
     internal static partial void LogSent(ILogger logger, string kind);
 }
@@ -94,7 +90,7 @@ public sealed class MailConnection : IAsyncDisposable
         {
             await client.SendAsync(message, cancellationToken);
         }
-        catch (Exception error)
+        catch (Exception error) when (error is not OperationCanceledException)
         {
             // Until the server accepted the recipients, no message body was sent: it certainly has nothing.
             // After that (DATA under way, or its answer lost) it may have taken the message.

@@ -42,8 +42,7 @@ CREATE TABLE notify.digests (
     user_id    uuid        NOT NULL,
     status     text        NOT NULL CHECK (status IN ('claimed', 'sending', 'sent', 'in-doubt')),
     claimed_at timestamptz NOT NULL,
-    settled_at timestamptz NULL,
-    items      integer     NOT NULL
+    settled_at timestamptz NULL
 );
 CREATE UNIQUE INDEX digests_one_in_flight ON notify.digests (user_id) WHERE status IN ('claimed', 'sending');
 CREATE INDEX digests_by_user ON notify.digests (user_id, claimed_at);
