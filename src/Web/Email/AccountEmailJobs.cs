@@ -17,7 +17,7 @@ public sealed class AccountEmailJobs(UserManager<AppUser> users, AccountEmails e
         if (await users.FindByIdAsync(userId.ToString()) is { EmailConfirmed: false } user)
         {
             var token = await users.GenerateEmailConfirmationTokenAsync(user);
-            await emails.SendConfirmationAsync(user, user.Id.ToString(), token, cancellationToken);
+            await emails.SendConfirmationAsync(user, token, cancellationToken);
         }
     }
 
@@ -27,7 +27,7 @@ public sealed class AccountEmailJobs(UserManager<AppUser> users, AccountEmails e
         if (await users.FindByIdAsync(userId.ToString()) is { EmailConfirmed: true } user)
         {
             var token = await users.GeneratePasswordResetTokenAsync(user);
-            await emails.SendPasswordResetAsync(user, user.Id.ToString(), token, cancellationToken);
+            await emails.SendPasswordResetAsync(user, token, cancellationToken);
         }
     }
 
@@ -37,7 +37,7 @@ public sealed class AccountEmailJobs(UserManager<AppUser> users, AccountEmails e
         if (await users.FindByIdAsync(userId.ToString()) is { } user)
         {
             var token = await users.GenerateChangeEmailTokenAsync(user, newEmail);
-            await emails.SendEmailChangeAsync(user, user.Id.ToString(), newEmail, token, cancellationToken);
+            await emails.SendEmailChangeAsync(user, newEmail, token, cancellationToken);
         }
     }
 }

@@ -12,27 +12,27 @@ public sealed class AccountEmails(MailSender mail, IOptions<EmailOptions> option
 
     private const string Footer = "You get this email because someone used this address on Cybernet Call. If it was not you, ignore it: nothing happens until the link is opened.";
 
-    public Task SendConfirmationAsync(AppUser user, string userId, string token, CancellationToken cancellationToken) =>
+    public Task SendConfirmationAsync(AppUser user, string token, CancellationToken cancellationToken) =>
         mail.SendAsync(new EmailLayout()
             .Heading($"Welcome, {user.DisplayName}")
             .Paragraph("Confirm your email address to finish creating your Cybernet Call account.")
-            .Button("Confirm my address", options.Value.Link($"/Account/ConfirmEmail?userId={userId}&token={Uri.EscapeDataString(token)}"))
+            .Button("Confirm my address", options.Value.Link($"/Account/ConfirmEmail?userId={user.Id}&token={Uri.EscapeDataString(token)}"))
             .Fine("The link works for 24 hours.")
             .ToMessage(mail.From, To(user, user.Email!), "Confirm your email address", ConfirmKind, Footer), cancellationToken);
 
-    public Task SendPasswordResetAsync(AppUser user, string userId, string token, CancellationToken cancellationToken) =>
+    public Task SendPasswordResetAsync(AppUser user, string token, CancellationToken cancellationToken) =>
         mail.SendAsync(new EmailLayout()
             .Heading("Reset your password")
             .Paragraph($"Someone asked to reset the password of @{user.UserName}. Choose a new one here:")
-            .Button("Choose a new password", options.Value.Link($"/Account/ResetPassword?userId={userId}&token={Uri.EscapeDataString(token)}"))
+            .Button("Choose a new password", options.Value.Link($"/Account/ResetPassword?userId={user.Id}&token={Uri.EscapeDataString(token)}"))
             .Fine("The link works once, for 24 hours. Your password stays as it is until you use it.")
             .ToMessage(mail.From, To(user, user.Email!), "Reset your password", ResetKind, Footer), cancellationToken);
 
-    public Task SendEmailChangeAsync(AppUser user, string userId, string newEmail, string token, CancellationToken cancellationToken) =>
+    public Task SendEmailChangeAsync(AppUser user, string newEmail, string token, CancellationToken cancellationToken) =>
         mail.SendAsync(new EmailLayout()
             .Heading("Confirm your new address")
             .Paragraph($"@{user.UserName} asked to use this address for Cybernet Call from now on.")
-            .Button("Use this address", options.Value.Link($"/Account/ConfirmEmailChange?userId={userId}&email={Uri.EscapeDataString(newEmail)}&token={Uri.EscapeDataString(token)}"))
+            .Button("Use this address", options.Value.Link($"/Account/ConfirmEmailChange?userId={user.Id}&email={Uri.EscapeDataString(newEmail)}&token={Uri.EscapeDataString(token)}"))
             .Fine("Until you confirm, emails keep going to the old address. The link works once, for 24 hours.")
             .ToMessage(mail.From, To(user, newEmail), "Confirm your new email address", ChangeKind, Footer), cancellationToken);
 
