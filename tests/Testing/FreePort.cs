@@ -3,27 +3,49 @@ using System.Net.Sockets;
 
 namespace Cybernet.Testing;
 
-/// <summary>Hands out TCP ports on 127.0.0.1 that were free a moment ago, never the same one twice in a process.</summary>
+/// <summary>
+/// Hands out TCP ports on 127.0.0.1 that were free a moment ago, never the same one twice in a process. They come
+/// from below Linux's ephemeral range (32768–60999): a port from that range, free when checked, can be taken by any
+/// outgoing connection (a database client, an HTTP call) before the server meant for it binds it.
+/// </summary>
 public static class FreePort
 {
+    private const int Low = 20_000;
+    private const int High = 32_000;
+
     private static readonly HashSet<int> HandedOut = [];
 
     public static int Next()
     {
         while (true)
         {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
+            // Random, so test processes running side by side rarely even try the same port.
+            var port = Random.Shared.Next(Low, High);
             lock (HandedOut)
             {
-                // The OS may offer a port again once it is released; a test that still holds it would collide.
-                if (HandedOut.Add(port))
+                if (HandedOut.Contains(port) || !IsFree(port))
                 {
-                    return port;
+                    continue;
                 }
+
+                HandedOut.Add(port);
+                return port;
             }
+        }
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
         }
     }
 }
