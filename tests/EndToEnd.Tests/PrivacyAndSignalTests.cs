@@ -77,7 +77,7 @@ public sealed class PrivacyAndSignalTests(BrowserFixture fixture)
     }
 
     /// <summary>Every row of every table of ours, text and binary columns alike, as one string to search.</summary>
-    private static async Task<string> DumpDatabaseAsync(string connectionString)
+    internal static async Task<string> DumpDatabaseAsync(string connectionString)
     {
         var dump = new StringBuilder();
         await using var db = new NpgsqlConnection(connectionString);

@@ -184,17 +184,17 @@ public sealed class UserGrainTests(ClusterFixture fixture)
     {
         var (a, b) = await ContactsAsync();
 
-        Assert.Equal(SignalOutcome.RecipientOffline, await User(b).SetPendingOffer(a, OfferKinds.Message, 3));
-        Assert.Equal(SignalOutcome.RecipientOffline, await User(b).SetPendingOffer(a, OfferKinds.Message, 3)); // a retry
+        Assert.Equal(SignalOutcome.RecipientOffline, await User(b).SetPendingOffer(a, OfferKinds.Message, 3, 0));
+        Assert.Equal(SignalOutcome.RecipientOffline, await User(b).SetPendingOffer(a, OfferKinds.Message, 3, 0)); // a retry
         var offer = Assert.Single((await User(b).GetContacts()).PendingOffers);
         Assert.Equal((a, OfferKinds.Message, 3), (offer.From, offer.Kind, offer.Count));
 
-        await User(b).SetPendingOffer(a, OfferKinds.Message, 1);
+        await User(b).SetPendingOffer(a, OfferKinds.Message, 1, 0);
         Assert.Equal(1, Assert.Single((await User(b).GetContacts()).PendingOffers).Count);
         await User(b).ClearPendingOffers(a, OfferKinds.Message);
         Assert.Empty((await User(b).GetContacts()).PendingOffers);
 
-        Assert.Equal(SignalOutcome.NotAContact, await User(b).SetPendingOffer(Guid.NewGuid(), OfferKinds.Message, 1));
+        Assert.Equal(SignalOutcome.NotAContact, await User(b).SetPendingOffer(Guid.NewGuid(), OfferKinds.Message, 1, 0));
         Assert.Empty((await User(b).GetContacts()).PendingOffers);
     }
 
@@ -202,7 +202,7 @@ public sealed class UserGrainTests(ClusterFixture fixture)
     public async Task Pending_offers_from_a_removed_contact_are_forgotten()
     {
         var (a, b) = await ContactsAsync();
-        await User(b).SetPendingOffer(a, OfferKinds.Message, 2);
+        await User(b).SetPendingOffer(a, OfferKinds.Message, 2, 0);
 
         await User(a).RemoveContact(b);
 

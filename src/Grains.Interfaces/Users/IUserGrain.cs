@@ -74,7 +74,7 @@ public interface IUserGrain : IGrainWithGuidKey
     /// so a retried call never counts twice. Refused between strangers.
     /// </summary>
     [Alias("set-pending")]
-    Task<SignalOutcome> SetPendingOffer(Guid from, string kind, int count);
+    Task<SignalOutcome> SetPendingOffer(Guid from, string kind, int count, long bytes);
 
     /// <summary>One of this user's sessions has received what <paramref name="from"/> held for it.</summary>
     [Alias("clear-pending")]

@@ -7,7 +7,7 @@ public static class PendingOfferBook
     public static string Key(Guid from, string kind) => $"{from:N}:{kind}";
 
     /// <summary>Returns true when the state changed.</summary>
-    public static bool Set(Dictionary<string, PendingOffer> offers, Guid from, string kind, int count, DateTimeOffset now)
+    public static bool Set(Dictionary<string, PendingOffer> offers, Guid from, string kind, int count, long bytes, DateTimeOffset now)
     {
         var key = Key(from, kind);
         if (count <= 0)
@@ -17,16 +17,16 @@ public static class PendingOfferBook
 
         if (offers.TryGetValue(key, out var existing))
         {
-            if (existing.Count == count)
+            if (existing.Count == count && existing.Bytes == bytes)
             {
                 return false;
             }
 
-            offers[key] = existing with { Count = count, Updated = now };
+            offers[key] = existing with { Count = count, Bytes = bytes, Updated = now };
             return true;
         }
 
-        offers[key] = new PendingOffer(from, kind, count, now, now);
+        offers[key] = new PendingOffer(from, kind, count, now, now) { Bytes = bytes };
         return true;
     }
 

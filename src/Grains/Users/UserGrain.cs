@@ -199,6 +199,12 @@ public sealed partial class UserGrain(
         published = new UserPresence(Me, stateNow, lastSeen, sessions.Count, version);
         LogPresenceChanged(Me, stateNow, sessions.Count);
 
+        // My own sessions learn how many devices I am on: "My devices" is a target for files like any contact.
+        foreach (var (observer, ids) in sessions.ByNode())
+        {
+            observer.PresenceChanged(ids, published).Ignore();
+        }
+
         foreach (var contact in state.State.Contacts.Values.Where(c => c.Status == ContactStatus.Accepted))
         {
             // Coming online we ask everyone for their presence; otherwise only contacts known online need the change.

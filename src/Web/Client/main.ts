@@ -6,7 +6,10 @@ import { SessionLink, hubErrorText, type LinkState } from "./signaling.js";
 import { MessageStore } from "./store.js";
 import type { ChatMessage } from "./chat.js";
 import type { IceConfig, IncomingSignal } from "./types.js";
+import { Disk } from "./files/disk.js";
+import { Transfers } from "./files/transfers.js";
 import { ConversationView } from "./ui/conversation.js";
+import { TransferList } from "./ui/transfers.js";
 import { byId } from "./ui/dom.js";
 import { Sidebar } from "./ui/sidebar.js";
 
@@ -28,6 +31,8 @@ class App {
   private ice: IceConfig = { servers: [], transportPolicy: "all" };
   private peers!: PeerDirectory;
   private messenger!: Messenger;
+  private transfers!: Transfers;
+  private transferList: TransferList | null = null;
   private counts = new Map<string, { outbox: number; unseen: number }>();
   private noteTimer: ReturnType<typeof setTimeout> | undefined;
   private early: IncomingSignal[] = [];
@@ -36,6 +41,9 @@ class App {
     this.link = new SessionLink({
       presence: (p) => {
         if (!this.presence.apply(p)) return;
+        // Gone from the server means gone: links to its sessions are dead even where the browser has not noticed yet
+        // (a closed laptop says no goodbye), so offers wait for the contact's return instead of going into the void.
+        if (p.state === "offline" || (p.userId === this.userId && p.devices <= 1)) this.peers?.dropAll(p.userId);
         this.sidebar.updatePresence(p.userId);
         if (this.conversation.openPeer === p.userId) this.conversation.setPresence(p);
         this.reachOut();
@@ -71,8 +79,12 @@ class App {
       remove: (id) => act(() => this.link.remove(id).then(() => this.peers?.dropAll(id))),
       block: (id) => act(() => this.link.block(id).then(() => this.peers?.dropAll(id))),
       unblock: (id) => act(() => this.link.unblock(id)),
-    });
+    }, { userId: this.userId, userName: byId("app").dataset["userName"] ?? "" });
     this.conversation = new ConversationView({
+      files: (files) => {
+        const peer = this.conversation.openPeer;
+        if (peer && this.transfers) void this.transfers.offer(peer, files);
+      },
       send: (text) => {
         const peer = this.conversation.openPeer;
         if (peer) void this.messenger.send(peer, text).then(() => this.updateCounts());
@@ -103,7 +115,12 @@ class App {
         message: (user, session, data) => void this.messenger.onData(user, session, data),
         state: (user) => {
           if (this.conversation.openPeer === user) this.conversation.setLink(this.peers.stateOf(user));
+          this.transfers?.onLinkState(user);
+          this.reachOut();
         },
+        files: (user, session, data) => this.transfers?.onData(user, session, data),
+        filesOpen: (user, session) => this.transfers?.onFilesOpen(user, session),
+        filesDrained: (user) => this.transfers?.onDrained(user),
       },
       (user) => user === this.userId || this.sidebar.contact(user) !== undefined,
     );
@@ -117,6 +134,15 @@ class App {
         if (this.conversation.openPeer === peer) this.conversation.setOutbox(count);
       },
     });
+    this.transfers = new Transfers(store.transfers, this.peers, this.link, { changed: (peer) => this.onTransfersChanged(peer) });
+    await this.transfers.load();
+    // Moving bars and figures, in place, a few times a second while a conversation with moving files is open.
+    setInterval(() => {
+      const peer = this.conversation.openPeer;
+      if (peer && this.transferList) this.transferList.tick(this.transfers.list(peer), this.conversation.peerName, (fid) => this.transfers.progress(fid));
+    }, 250);
+    // For end-to-end tests: cut every link to a peer, as a network drop would.
+    (window as unknown as { cybernetDebug: unknown }).cybernetDebug = { dropLinks: (peer: string) => this.peers.dropAll(peer) };
     for (const s of this.early.splice(0)) void this.peers.onSignal(s).catch((err) => console.warn("signal from a peer failed", err));
     if (this.openWhenReady) void this.openConversation(this.openWhenReady);
     await this.refresh();
@@ -142,9 +168,15 @@ class App {
   /** Connects to contacts we have reason to talk to now: an open conversation, an outbox, or something they hold for us. */
   private reachOut(): void {
     if (!this.peers) return;
-    for (const c of this.sidebar.reachable()) {
-      const wanted = this.conversation.openPeer === c.userId || (this.counts.get(c.userId)?.outbox ?? 0) > 0 || this.sidebar.pendingFrom(c.userId) > 0;
-      const devices = this.presence.get(c.userId)?.devices ?? 1;
+    const targets = this.sidebar.otherDevices() > 0 ? [...this.sidebar.reachable(), this.sidebar.self()] : this.sidebar.reachable();
+    for (const c of targets) {
+      const wanted =
+        this.conversation.openPeer === c.userId ||
+        (this.counts.get(c.userId)?.outbox ?? 0) > 0 ||
+        this.sidebar.pendingFrom(c.userId) > 0 ||
+        this.sidebar.filesFrom(c.userId).count > 0 ||
+        (this.transfers?.wantsLink(c.userId) ?? false);
+      const devices = c.userId === this.userId ? this.sidebar.otherDevices() : (this.presence.get(c.userId)?.devices ?? 1);
       if (wanted && this.peers.openCount(c.userId) < devices) void this.peers.connect(c.userId).catch(() => undefined);
     }
   }
@@ -162,10 +194,45 @@ class App {
     this.sidebar.select(userId);
     const history = await this.messenger.store.history(userId);
     this.conversation.open(contact, this.presence.get(userId), this.peers.stateOf(userId), history, this.sidebar.pendingFrom(userId));
+    this.transferList = new TransferList(this.conversation.transfersRoot!, {
+      accept: (fid) => void this.transfers.accept(fid),
+      decline: (fid) => void this.transfers.decline(fid),
+      pause: (fid) => void this.transfers.pause(fid),
+      resume: (fid) => void this.transfers.resume(fid),
+      cancel: (fid) => void this.transfers.cancel(fid),
+      remove: (fid) => void this.transfers.remove(fid),
+      open: (fid) => void this.openReceived(fid, false),
+      save: (fid) => void this.openReceived(fid, true),
+    });
+    this.onTransfersChanged(userId);
     await this.messenger.markSeen(userId);
     await this.updateCounts();
     this.reachOut();
     await this.messenger.flush(userId);
+  }
+
+  private onTransfersChanged(peer: string): void {
+    if (this.conversation.openPeer === peer && this.transferList) {
+      this.transferList.render(this.transfers.list(peer), this.conversation.peerName, (fid) => this.transfers.progress(fid), this.transfers.usage());
+    }
+    this.reachOut();
+  }
+
+  /** Opens a received file in a new tab, or saves it: both straight from the disk-backed file, never read into memory. */
+  private async openReceived(fid: string, save: boolean): Promise<void> {
+    const rec = this.transfers.record(fid);
+    if (!rec) return;
+    const file = await Disk.file(fid);
+    const url = URL.createObjectURL(save || !rec.type ? file : new Blob([file], { type: rec.type }));
+    if (save) {
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = rec.name;
+      a.click();
+    } else {
+      window.open(url, "_blank", "noopener");
+    }
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
   }
 
   private async onConversationChanged(peer: string, message?: ChatMessage): Promise<void> {

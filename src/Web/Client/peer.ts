@@ -4,6 +4,8 @@ import type { IceConfig } from "./types.js";
 
 const DISCONNECTED_GRACE_MS = 3_000;
 const NEGOTIATION_TIMEOUT_MS = 10_000;
+/** The "files" channel wakes its sender when its queue falls below this (see files/transfers.ts for the numbers). */
+export const FILES_LOW_WATER = 4 * 1024 * 1024;
 
 export type LinkState = "connecting" | "direct" | "relayed" | "failed" | "closed";
 
@@ -12,6 +14,11 @@ export interface LinkEvents {
   signal(kind: "offer" | "answer" | "candidate", payload: string): Promise<void>;
   message(data: string): void;
   open(): void;
+  /** A frame on the "files" channel: a control frame (string) or a chunk (ArrayBuffer). */
+  files(data: string | ArrayBuffer): void;
+  filesOpen(): void;
+  /** The "files" channel's send queue fell below its low-water mark. */
+  filesDrained(): void;
   state(state: LinkState, detail?: string): void;
 }
 
@@ -23,6 +30,7 @@ export function isPolite(mySession: string, theirSession: string): boolean {
 export class PeerLink {
   readonly pc: RTCPeerConnection;
   private channel: RTCDataChannel | null = null;
+  private filesChannel: RTCDataChannel | null = null;
   private makingOffer = false;
   private ignoreOffer = false;
   private settingRemoteAnswer = false;
@@ -135,6 +143,11 @@ export class PeerLink {
     }
   }
 
+  /** The channel for files, when open: control frames and chunks, with its own flow control. */
+  get files(): RTCDataChannel | null {
+    return this.filesChannel?.readyState === "open" ? this.filesChannel : null;
+  }
+
   send(data: string): boolean {
     if (!this.channel || !this.isOpen) return false;
     this.channel.send(data);
@@ -144,6 +157,7 @@ export class PeerLink {
   close(): void {
     clearTimeout(this.interrupted);
     this.channel?.close();
+    this.filesChannel?.close();
     this.pc.close();
     this.setState("closed");
   }
@@ -161,6 +175,17 @@ export class PeerLink {
     };
     channel.onclose = () => this.setState("closed");
     this.channel = channel;
+    // Files get a channel of their own, so a chat message never waits behind megabytes of chunks.
+    const files = this.pc.createDataChannel("files", { negotiated: true, id: 1, ordered: true });
+    files.binaryType = "arraybuffer";
+    files.bufferedAmountLowThreshold = FILES_LOW_WATER;
+    files.onopen = () => this.events.filesOpen();
+    files.onmessage = (e) => {
+      if (typeof e.data === "string" || e.data instanceof ArrayBuffer) this.events.files(e.data);
+    };
+    files.onbufferedamountlow = () => this.events.filesDrained();
+    files.onclose = () => this.events.filesDrained(); // wakes a sender, which then sees the channel gone
+    this.filesChannel = files;
   }
 
   /** ICE failed: try an ICE restart a few times before giving up. */

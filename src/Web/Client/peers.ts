@@ -11,6 +11,9 @@ export interface PeerEvents {
   open(userId: string, sessionId: string): void;
   message(userId: string, sessionId: string, data: string): void;
   state(userId: string): void;
+  files(userId: string, sessionId: string, data: string | ArrayBuffer): void;
+  filesOpen(userId: string, sessionId: string): void;
+  filesDrained(userId: string, sessionId: string): void;
 }
 
 export class PeerDirectory {
@@ -57,6 +60,16 @@ export class PeerDirectory {
       if (link.send(data)) sent++;
     }
     return sent;
+  }
+
+  /** The open "files" channel to one session of a contact, if any. */
+  filesChannel(userId: string, sessionId: string): RTCDataChannel | null {
+    return this.links.get(userId)?.get(sessionId)?.files ?? null;
+  }
+
+  /** The sessions of a contact with an open "files" channel. */
+  filesSessions(userId: string): string[] {
+    return [...(this.links.get(userId)?.values() ?? [])].filter((l) => l.files !== null).map((l) => l.sessionId);
   }
 
   sendTo(userId: string, sessionId: string, data: string): boolean {
@@ -115,6 +128,9 @@ export class PeerDirectory {
       link = new PeerLink(userId, sessionId, isPolite(this.hub.mySession(), sessionId), this.ice(), {
         signal: (kind, payload) => this.hub.sendSignal(userId, sessionId, kind, payload).then(() => undefined),
         message: (data) => this.events.message(userId, sessionId, data),
+        files: (data) => this.events.files(userId, sessionId, data),
+        filesOpen: () => this.events.filesOpen(userId, sessionId),
+        filesDrained: () => this.events.filesDrained(userId, sessionId),
         open: () => {
           this.events.state(userId);
           this.events.open(userId, sessionId);

@@ -71,6 +71,10 @@ export class SessionLink {
     return this.hub.invoke<SignalResult>("SetPending", to, kind, count);
   }
 
+  setPendingFiles(to: string, count: number, bytes: number): Promise<SignalResult> {
+    return this.hub.invoke<SignalResult>("SetPendingFiles", to, count, bytes);
+  }
+
   clearPending(from: string, kind: string): Promise<void> {
     return this.hub.invoke("ClearPending", from, kind);
   }

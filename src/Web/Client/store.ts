@@ -1,6 +1,7 @@
 // This device's history and outbox, in IndexedDB (one database per account). Content lives only here.
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import { advance, type ChatMessage, type MessageStatus } from "./chat.js";
+import type { TransferRecord } from "./files/transfers.js";
 
 interface Schema extends DBSchema {
   messages: {
@@ -8,17 +9,34 @@ interface Schema extends DBSchema {
     value: ChatMessage;
     indexes: { byPeer: [string, number] };
   };
+  /** Files sent and received: names, sizes, where each stands. The bytes of received files live in the OPFS. */
+  transfers: {
+    key: string;
+    value: TransferRecord;
+    indexes: { byPeer: [string, number] };
+  };
 }
 
 export class MessageStore {
   private constructor(private readonly db: IDBPDatabase<Schema>) {}
 
+  /** The same database's file records. */
+  get transfers(): TransferStore {
+    return new TransferStore(this.db);
+  }
+
   static async open(userId: string): Promise<MessageStore> {
     const name = `cybernet-${userId}`;
-    const db = await openDB<Schema>(name, 1, {
-      upgrade(db) {
-        const messages = db.createObjectStore("messages", { keyPath: "id" });
-        messages.createIndex("byPeer", ["peer", "seq"]);
+    const db = await openDB<Schema>(name, 2, {
+      upgrade(db, oldVersion) {
+        if (oldVersion < 1) {
+          const messages = db.createObjectStore("messages", { keyPath: "id" });
+          messages.createIndex("byPeer", ["peer", "seq"]);
+        }
+        if (oldVersion < 2) {
+          const transfers = db.createObjectStore("transfers", { keyPath: "fid" });
+          transfers.createIndex("byPeer", ["peer", "ts"]);
+        }
       },
     });
     return new MessageStore(db);
@@ -85,5 +103,25 @@ export class MessageStore {
 
   close(): void {
     this.db.close();
+  }
+}
+
+export class TransferStore {
+  constructor(private readonly db: IDBPDatabase<Schema>) {}
+
+  all(): Promise<TransferRecord[]> {
+    return this.db.getAll("transfers");
+  }
+
+  get(fid: string): Promise<TransferRecord | undefined> {
+    return this.db.get("transfers", fid);
+  }
+
+  async put(record: TransferRecord): Promise<void> {
+    await this.db.put("transfers", record);
+  }
+
+  async delete(fid: string): Promise<void> {
+    await this.db.delete("transfers", fid);
   }
 }

@@ -44,6 +44,8 @@ export interface Pending {
   kind: "message" | "file" | "call";
   count: number;
   since: string;
+  /** Files only: their total size. */
+  bytes: number;
 }
 
 export interface IceServer {

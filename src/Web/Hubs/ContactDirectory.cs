@@ -31,7 +31,7 @@ public sealed class ContactDirectory(AccountsDbContext db)
             .OrderBy(c => c.DisplayName, StringComparer.CurrentCultureIgnoreCase)
             .ToList();
         var blocked = book.Blocked.Select(id => Person(id, DateTimeOffset.MinValue)).OfType<PersonDto>().ToList();
-        var pending = book.PendingOffers.Select(o => new PendingDto(o.From, o.Kind, o.Count, o.Since)).ToList();
+        var pending = book.PendingOffers.Select(o => new PendingDto(o.From, o.Kind, o.Count, o.Since, o.Bytes)).ToList();
         return new ContactListDto(contacts, Of(ContactStatus.RequestReceived), Of(ContactStatus.RequestSent), blocked, pending);
     }
 }

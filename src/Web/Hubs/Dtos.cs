@@ -16,7 +16,7 @@ public sealed record PersonDto(Guid UserId, string UserName, string DisplayName,
 public sealed record ContactDto(Guid UserId, string UserName, string DisplayName, PresenceDto? Presence);
 
 /// <summary>What a contact holds for me in their browser: kind and count, never content.</summary>
-public sealed record PendingDto(Guid From, string Kind, int Count, DateTimeOffset Since);
+public sealed record PendingDto(Guid From, string Kind, int Count, DateTimeOffset Since, long Bytes);
 
 /// <summary>The sidebar and the requests inbox in one answer.</summary>
 public sealed record ContactListDto(

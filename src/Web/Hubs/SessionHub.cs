@@ -132,7 +132,37 @@ public sealed class SessionHub(
             throw new HubException($"A pending count is between 0 and {OfferKinds.MaxCount}.");
         }
 
-        var outcome = await grains.GetGrain<IUserGrain>(Required(to)).SetPendingOffer(Me, kind!, count);
+        return await SetPendingAsync(to, kind!, count, 0);
+    }
+
+    /// <summary>
+    /// Tells a contact (or my own other devices) how many files wait for them in this browser and their total size;
+    /// never names. 0 withdraws. Replaces the previous report.
+    /// </summary>
+    public async Task<SignalResultDto> SetPendingFiles(Guid to, int count, long bytes)
+    {
+        if (count is < 0 or > OfferKinds.MaxCount)
+        {
+            throw new HubException($"A pending count is between 0 and {OfferKinds.MaxCount}.");
+        }
+
+        if (bytes < 0 || bytes > OfferKinds.MaxBytes || (count == 0 && bytes != 0))
+        {
+            throw new HubException("The total size of pending files is out of range.");
+        }
+
+        return await SetPendingAsync(to, OfferKinds.File, count, bytes);
+    }
+
+    private async Task<SignalResultDto> SetPendingAsync(Guid to, string kind, int count, long bytes)
+    {
+        if (Required(to) == Me)
+        {
+            // My own other devices: nothing to record (no digest for what I left myself), they see it on connecting.
+            return new SignalResultDto(SignalOutcome.Delivered);
+        }
+
+        var outcome = await grains.GetGrain<IUserGrain>(to).SetPendingOffer(Me, kind, count, bytes);
         switch (outcome)
         {
             case SignalOutcome.NotAContact:
@@ -142,7 +172,7 @@ public sealed class SessionHub(
                 return new SignalResultDto(SignalOutcome.RecipientOffline);
             default:
                 // Recorded for the digest too (count set, not added: a retry changes nothing).
-                await unseen.RecordAsync(to, Me, kind!, count, Context.ConnectionAborted);
+                await unseen.RecordAsync(to, Me, kind, count, Context.ConnectionAborted);
                 return new SignalResultDto(outcome);
         }
     }

@@ -3,10 +3,18 @@ import type { ChatMessage } from "../chat.js";
 import { composeText } from "../chat.js";
 import type { Contact, Presence } from "../types.js";
 import { describePresence, dotState } from "../presence.js";
-import { byId, h, initials } from "./dom.js";
+import { ICON_FOLDER, ICON_PAPERCLIP, byId, h, icon, initials } from "./dom.js";
+
+export interface PickedFile {
+  file: File;
+  /** The name to offer: the file's name, or its path inside a dropped or picked folder. */
+  name: string;
+}
 
 export interface ConversationActions {
   send(text: string): void;
+  /** Files picked, dropped or pasted: offer them to this conversation's peer. */
+  files(files: PickedFile[]): void;
   typing(): void;
   back(): void;
 }
@@ -35,6 +43,10 @@ export class ConversationView {
 
   constructor(private readonly actions: ConversationActions) {}
 
+  get peerName(): string {
+    return this.peer?.displayName ?? "";
+  }
+
   get openPeer(): string | null {
     return this.peer?.userId ?? null;
   }
@@ -42,7 +54,26 @@ export class ConversationView {
   open(contact: Contact, presence: Presence | undefined, link: LinkView, messages: ChatMessage[], pendingHere: number): void {
     this.peer = contact;
     const input = h("textarea", { id: "composer-input", rows: "1", placeholder: `Message ${contact.displayName}`, "aria-label": "Message", maxlength: "16000" });
-    const form = h("form", { id: "composer", class: "composer", autocomplete: "off" }, input, h("button", { class: "btn", type: "submit" }, "Send"));
+    const fileInput = h("input", { id: "file-input", type: "file", multiple: true, hidden: true });
+    const folderInput = h("input", { id: "folder-input", type: "file", multiple: true, hidden: true, webkitdirectory: true });
+    const attach = h("button", { class: "btn btn-quiet attach", type: "button", id: "attach-files", title: "Send files", "aria-label": "Send files" }, icon(ICON_PAPERCLIP));
+    const attachFolder = h("button", { class: "btn btn-quiet attach", type: "button", id: "attach-folder", title: "Send a folder", "aria-label": "Send a folder" }, icon(ICON_FOLDER));
+    attach.addEventListener("click", () => fileInput.click());
+    attachFolder.addEventListener("click", () => folderInput.click());
+    const picked = (el: HTMLInputElement) => () => {
+      const files = [...(el.files ?? [])].map((file) => ({ file, name: file.webkitRelativePath || file.name }));
+      el.value = "";
+      if (files.length) this.actions.files(files);
+    };
+    fileInput.addEventListener("change", picked(fileInput));
+    folderInput.addEventListener("change", picked(folderInput));
+    input.addEventListener("paste", (e) => {
+      const files = [...(e.clipboardData?.files ?? [])];
+      if (files.length === 0) return;
+      e.preventDefault();
+      this.actions.files(files.map((file) => ({ file, name: file.name })));
+    });
+    const form = h("form", { id: "composer", class: "composer", autocomplete: "off" }, attach, attachFolder, fileInput, folderInput, input, h("button", { class: "btn", type: "submit" }, "Send"));
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       this.submit(input);
@@ -82,12 +113,50 @@ export class ConversationView {
         h("ol", { id: "messages", class: "messages", "aria-live": "polite" }),
         h("p", { id: "outbox-note", class: "outbox-note", hidden: true }),
         h("p", { id: "typing", class: "typing", hidden: true }, `${contact.displayName} is typing…`),
+        h("section", { id: "transfers", class: "transfers", "aria-label": "Files", hidden: true }, h("ul", { id: "transfer-list", class: "transfer-list", "aria-live": "polite" })),
         form,
+        h("div", { class: "drop-hint", "aria-hidden": "true" }, `Drop files to send them to ${contact.displayName}`),
       ),
     );
+    this.wireDrop(this.root.querySelector<HTMLElement>(".conversation")!);
     this.renderMessages(messages);
     document.querySelector(".app-shell")?.classList.add("in-conversation");
     input.focus();
+  }
+
+  /** Where the files panel renders, while a conversation is open. */
+  get transfersRoot(): HTMLElement | null {
+    return document.getElementById("transfers");
+  }
+
+  private wireDrop(zone: HTMLElement): void {
+    let depth = 0;
+    const hasFiles = (e: DragEvent) => [...(e.dataTransfer?.types ?? [])].includes("Files");
+    zone.addEventListener("dragenter", (e) => {
+      if (!hasFiles(e)) return;
+      depth++;
+      zone.classList.add("dropping");
+    });
+    zone.addEventListener("dragleave", () => {
+      if (--depth <= 0) {
+        depth = 0;
+        zone.classList.remove("dropping");
+      }
+    });
+    zone.addEventListener("dragover", (e) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = "copy";
+    });
+    zone.addEventListener("drop", (e) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth = 0;
+      zone.classList.remove("dropping");
+      void droppedFiles(e.dataTransfer!).then((files) => {
+        if (files.length) this.actions.files(files);
+      });
+    });
   }
 
   close(): void {
@@ -217,4 +286,27 @@ function receipt(status: ChatMessage["status"]): string {
     case "read":
       return "✓✓";
   }
+}
+
+/** Files from a drop, folders walked (where the browser exposes entries); each keeps its path inside the folder. */
+async function droppedFiles(data: DataTransfer): Promise<PickedFile[]> {
+  const entries = [...data.items].map((i) => i.webkitGetAsEntry?.()).filter((e): e is FileSystemEntry => !!e);
+  if (entries.length === 0) return [...data.files].map((file) => ({ file, name: file.name }));
+  const out: PickedFile[] = [];
+  const walk = async (entry: FileSystemEntry, path: string): Promise<void> => {
+    if (entry.isFile) {
+      const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
+      out.push({ file, name: path + entry.name });
+    } else if (entry.isDirectory) {
+      const reader = (entry as FileSystemDirectoryEntry).createReader();
+      // readEntries returns at most ~100 at a time: read until it returns none.
+      for (;;) {
+        const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+        if (batch.length === 0) break;
+        for (const child of batch) await walk(child, `${path}${entry.name}/`);
+      }
+    }
+  };
+  for (const entry of entries) await walk(entry, "");
+  return out;
 }

@@ -1,6 +1,7 @@
 // The contacts sidebar and the requests inbox.
 import type { Contact, ContactList, Person } from "../types.js";
 import { PresenceBook, describePresence, dotState } from "../presence.js";
+import { formatBytes } from "../files/names.js";
 import { byId, h, initials } from "./dom.js";
 
 export interface SidebarActions {
@@ -20,7 +21,12 @@ export class Sidebar {
   /** The row whose "⋯" menu is open, kept open across re-renders (presence and counts redraw rows often). */
   private openMenu: string | null = null;
 
-  constructor(private readonly presence: PresenceBook, private readonly actions: SidebarActions) {}
+  constructor(
+    private readonly presence: PresenceBook,
+    private readonly actions: SidebarActions,
+    /** This account: its other signed-in devices are a target of their own ("My devices"). */
+    private readonly me: { userId: string; userName: string },
+  ) {}
 
   render(list: ContactList): void {
     this.list = list;
@@ -38,7 +44,19 @@ export class Sidebar {
   }
 
   contact(userId: string): Contact | undefined {
+    if (userId === this.me.userId) return this.self();
     return this.list?.contacts.find((c) => c.userId === userId);
+  }
+
+  /** "My devices": the account itself, as a conversation target. */
+  self(): Contact {
+    return { userId: this.me.userId, userName: this.me.userName, displayName: "My devices", presence: this.presence.get(this.me.userId) ?? null };
+  }
+
+  /** How many other devices of this account are signed in now (from the account's own presence). */
+  otherDevices(): number {
+    const p = this.presence.get(this.me.userId);
+    return p && p.state !== "offline" ? Math.max(0, p.devices - 1) : 0;
   }
 
   /** Contacts known online (or away): who we can reach right now. */
@@ -54,6 +72,12 @@ export class Sidebar {
     return this.list?.pending.filter((p) => p.from === userId && p.kind === "message").reduce((n, p) => n + p.count, 0) ?? 0;
   }
 
+  /** Files a contact offers us while we were apart: how many and their total size (never names). */
+  filesFrom(userId: string): { count: number; bytes: number } {
+    const offer = this.list?.pending.find((p) => p.from === userId && p.kind === "file");
+    return { count: offer?.count ?? 0, bytes: offer?.bytes ?? 0 };
+  }
+
   setCounts(counts: Map<string, { outbox: number; unseen: number }>): void {
     this.counts = counts;
     this.renderContacts();
@@ -66,6 +90,10 @@ export class Sidebar {
 
   /** Re-draws one contact's presence in place. */
   updatePresence(userId: string): void {
+    if (userId === this.me.userId) {
+      document.querySelector(`#contacts li.self`)?.replaceWith(this.selfRow());
+      return;
+    }
     const row = document.querySelector<HTMLElement>(`#contacts li[data-user-id="${CSS.escape(userId)}"]`);
     const contact = this.list?.contacts.find((c) => c.userId === userId);
     if (row && contact) row.replaceWith(this.contactRow(contact));
@@ -79,10 +107,32 @@ export class Sidebar {
     const ul = byId("contacts");
     const contacts = this.list?.contacts ?? [];
     ul.replaceChildren(
+      this.selfRow(),
       ...(contacts.length
         ? contacts.map((c) => this.contactRow(c))
         : [h("li", { class: "empty" }, "No contacts yet. Add someone by their username above.")]),
     );
+  }
+
+  private selfRow(): HTMLLIElement {
+    const others = this.otherDevices();
+    const row = h(
+      "li",
+      { class: `person contact self${this.selected === this.me.userId ? " selected" : ""}`, "data-user-id": this.me.userId, tabindex: "0", role: "button" },
+      h("span", { class: "avatar avatar-self", "aria-hidden": "true" }, "⇄"),
+      h(
+        "span",
+        { class: "person-text" },
+        h("span", { class: "person-name" }, "My devices"),
+        h("span", { class: "person-status", "data-role": "status" }, others === 0 ? "Send files to your phone or laptop" : `${others} other device${others === 1 ? "" : "s"} online`),
+      ),
+    );
+    const open = () => this.actions.open(this.me.userId);
+    row.addEventListener("click", open);
+    row.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") open();
+    });
+    return row;
   }
 
   private contactRow(c: Contact): HTMLLIElement {
@@ -120,13 +170,14 @@ export class Sidebar {
   }
 
   private renderPending(): void {
-    const byUser = new Map<string, number>();
-    for (const p of this.list?.pending ?? []) {
-      if (p.kind === "message") byUser.set(p.from, (byUser.get(p.from) ?? 0) + p.count);
-    }
-    const items = [...byUser].flatMap(([userId, count]) => {
-      const c = this.contact(userId);
-      return c ? [h("li", { class: "pending-item", "data-user-id": userId }, `${c.displayName} has ${count} message${count === 1 ? "" : "s"} waiting`)] : [];
+    const items = (this.list?.pending ?? []).flatMap((p) => {
+      const c = this.list?.contacts.find((x) => x.userId === p.from);
+      if (!c || p.count === 0) return [];
+      const what =
+        p.kind === "message" ? `${p.count} message${p.count === 1 ? "" : "s"} waiting`
+        : p.kind === "file" ? `${p.count} file${p.count === 1 ? "" : "s"} (${formatBytes(p.bytes)}) for you`
+        : `${p.count} missed call${p.count === 1 ? "" : "s"}`;
+      return [h("li", { class: "pending-item", "data-user-id": p.from, "data-kind": p.kind }, `${c.displayName} has ${what}`)];
     });
     byId("pending").hidden = items.length === 0;
     byId("pending-list").replaceChildren(...items);

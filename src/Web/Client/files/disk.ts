@@ -1,0 +1,47 @@
+// The main thread's view of the disk worker: requests, replies, and the received files on disk.
+
+export type WorkerRequest =
+  | { op: "open"; fid: string; size: number; offset: number; state: Uint8Array | null; checkpointEvery: number }
+  | { op: "write"; fid: string; offset: number; buffer: ArrayBuffer }
+  | { op: "close"; fid: string }
+  | { op: "delete"; fid: string }
+  | { op: "hash"; fid: string; file: File };
+
+export type WorkerReply =
+  | { op: "opened"; fid: string }
+  | { op: "checkpoint"; fid: string; offset: number; state: Uint8Array }
+  | { op: "complete"; fid: string; sha256: string }
+  | { op: "hashed"; fid: string; sha256: string }
+  | { op: "deleted"; fid: string }
+  | { op: "error"; fid: string; error: string };
+
+export class Disk {
+  private readonly worker: Worker;
+
+  constructor(onReply: (reply: WorkerReply) => void, url = "/js/files-worker.js") {
+    this.worker = new Worker(url, { type: "module", name: "files" });
+    this.worker.onmessage = (e: MessageEvent<WorkerReply>) => onReply(e.data);
+    this.worker.onerror = (e) => console.error("files worker failed", e.message);
+  }
+
+  post(request: WorkerRequest): void {
+    // A chunk's buffer moves to the worker rather than being copied.
+    this.worker.postMessage(request, request.op === "write" ? [request.buffer] : []);
+  }
+
+  /** A received file, disk-backed (reading it does not load it into memory). */
+  static async file(fid: string): Promise<File> {
+    const root = await navigator.storage.getDirectory();
+    const dir = await root.getDirectoryHandle("received", { create: true });
+    return (await dir.getFileHandle(fid)).getFile();
+  }
+
+  /** Removes files on disk that no record knows (a transfer deleted while its tab closed). */
+  static async sweep(keep: Set<string>): Promise<void> {
+    const root = await navigator.storage.getDirectory();
+    const dir = await root.getDirectoryHandle("received", { create: true });
+    const names: string[] = [];
+    for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
+    for (const name of names) if (!keep.has(name)) await dir.removeEntry(name).catch(() => undefined);
+  }
+}

@@ -1,0 +1,145 @@
+// The disk worker: writes received chunks into the origin-private file system and hashes them as they land; on the
+// sender's side it hashes the file being sent. Everything here runs off the main thread; nothing is kept in memory
+// beyond the chunk being written.
+import { createSHA256, type IHasher } from "hash-wasm";
+import { CHUNK_HEADER_BYTES } from "./protocol.js";
+import type { WorkerReply, WorkerRequest } from "./disk.js";
+
+interface SyncAccessHandle {
+  write(buffer: ArrayBufferView, options?: { at?: number }): number;
+  truncate(size: number): void;
+  getSize(): number;
+  flush(): void;
+  close(): void;
+}
+
+interface Incoming {
+  handle: SyncAccessHandle;
+  hasher: IHasher;
+  size: number;
+  written: number;
+  lastCheckpoint: number;
+  checkpointEvery: number;
+}
+
+const open = new Map<string, Incoming>();
+const scope = self as unknown as { postMessage(m: WorkerReply, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null };
+let queue: Promise<void> = Promise.resolve();
+
+// One operation at a time, in arrival order: writes of one file must never overtake its "open".
+scope.onmessage = (e) => {
+  const request = e.data;
+  queue = queue.then(() => handle(request)).catch((err: unknown) => {
+    if ("fid" in request) scope.postMessage({ op: "error", fid: request.fid, error: describe(err) });
+  });
+};
+
+async function folder(): Promise<FileSystemDirectoryHandle> {
+  const root = await navigator.storage.getDirectory();
+  return root.getDirectoryHandle("received", { create: true });
+}
+
+async function handle(request: WorkerRequest): Promise<void> {
+  switch (request.op) {
+    case "open": {
+      closeOne(request.fid);
+      const file = await (await folder()).getFileHandle(request.fid, { create: true });
+      const handle = await lockFile(file);
+      // Whatever lies past the checkpoint was never acknowledged: it is written again.
+      handle.truncate(request.offset);
+      const hasher = await createSHA256();
+      if (request.state && request.offset > 0) hasher.load(request.state);
+      else hasher.init();
+      open.set(request.fid, { handle, hasher, size: request.size, written: request.offset, lastCheckpoint: request.offset, checkpointEvery: request.checkpointEvery });
+      scope.postMessage({ op: "opened", fid: request.fid });
+      if (request.size === request.offset) finish(request.fid);
+      return;
+    }
+    case "write": {
+      const f = open.get(request.fid);
+      if (!f || request.offset !== f.written) return; // closed meanwhile, or a stale chunk: the cursor rewinds on resume
+      const bytes = new Uint8Array(request.buffer, CHUNK_HEADER_BYTES);
+      f.handle.write(bytes, { at: request.offset });
+      f.hasher.update(bytes);
+      f.written += bytes.byteLength;
+      if (f.written === f.size) finish(request.fid);
+      else if (f.written - f.lastCheckpoint >= f.checkpointEvery) checkpoint(request.fid, f);
+      return;
+    }
+    case "close":
+      closeOne(request.fid);
+      return;
+    case "delete": {
+      closeOne(request.fid);
+      try {
+        await (await folder()).removeEntry(request.fid);
+      } catch {
+        // Already gone.
+      }
+      scope.postMessage({ op: "deleted", fid: request.fid });
+      return;
+    }
+    case "hash": {
+      const hasher = await createSHA256();
+      hasher.init();
+      const step = 8 * 1024 * 1024;
+      for (let at = 0; at < request.file.size; at += step) {
+        hasher.update(new Uint8Array(await request.file.slice(at, at + step).arrayBuffer()));
+      }
+      scope.postMessage({ op: "hashed", fid: request.fid, sha256: hasher.digest("hex") });
+      return;
+    }
+  }
+}
+
+/**
+ * Opens the file for exclusive writing. Right after a reload the previous page's worker may still hold the lock for
+ * a moment: retry for a while before calling it a failure.
+ */
+async function lockFile(file: FileSystemFileHandle): Promise<SyncAccessHandle> {
+  const open = () => (file as unknown as { createSyncAccessHandle(): Promise<SyncAccessHandle> }).createSyncAccessHandle();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await open();
+    } catch (err) {
+      const locked = err instanceof DOMException && err.name === "NoModificationAllowedError";
+      if (!locked || attempt >= 100) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function checkpoint(fid: string, f: Incoming): void {
+  f.handle.flush();
+  f.lastCheckpoint = f.written;
+  const state = f.hasher.save();
+  scope.postMessage({ op: "checkpoint", fid, offset: f.written, state }, [state.buffer]);
+}
+
+function finish(fid: string): void {
+  const f = open.get(fid)!;
+  // The last checkpoint is the whole file: a reload now still knows every byte is here, hash state included.
+  if (f.lastCheckpoint < f.size) checkpoint(fid, f);
+  f.handle.flush();
+  f.handle.close();
+  open.delete(fid);
+  scope.postMessage({ op: "complete", fid, sha256: f.hasher.digest("hex") });
+}
+
+function closeOne(fid: string): void {
+  const f = open.get(fid);
+  if (!f) return;
+  try {
+    f.handle.flush();
+    f.handle.close();
+  } catch {
+    // Closing twice is harmless.
+  }
+  open.delete(fid);
+}
+
+function describe(err: unknown): string {
+  if (err instanceof DOMException && err.name === "QuotaExceededError") return "quota";
+  if (err instanceof DOMException && err.name === "NoModificationAllowedError") return "locked";
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

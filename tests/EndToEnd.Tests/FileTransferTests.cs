@@ -1,0 +1,293 @@
+using System.Security.Cryptography;
+using Microsoft.Playwright;
+
+namespace Cybernet.EndToEnd.Tests;
+
+/// <summary>Files browser to browser: offered, accepted, streamed to the receiver's disk (OPFS), verified by SHA-256.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
+{
+    private const int MiB = 1024 * 1024;
+    private const float Transfer = 60_000;
+    private readonly string folder = Directory.CreateTempSubdirectory("cybernet-files-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Fact]
+    public async Task A_50_MiB_file_arrives_on_the_receivers_disk_with_a_matching_SHA256()
+    {
+        var (alice, bob) = await PairAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        var path = MakeFile("holiday.mp4", 50 * MiB);
+
+        await alice.Page.SetInputFilesAsync("#file-input", path);
+        var outgoing = Card(alice, "out");
+        await Assertions.Expect(outgoing).ToHaveAttributeAsync("data-status", "offered", new() { Timeout = Person.Patience });
+        var incoming = Card(bob, "in");
+        await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "offered", new() { Timeout = Person.Patience });
+        await Assertions.Expect(incoming).ToContainTextAsync("holiday.mp4");
+        await Assertions.Expect(incoming).ToContainTextAsync("52.4 MB");
+        await incoming.Locator("button[data-action=accept]").ClickAsync();
+
+        await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "done", new() { Timeout = Transfer });
+        await Assertions.Expect(outgoing).ToHaveAttributeAsync("data-status", "done", new() { Timeout = Person.Patience });
+        var expected = Sha256(path);
+        Assert.Equal(expected, await incoming.GetAttributeAsync("data-sha256"));
+        Assert.Equal(expected, await outgoing.GetAttributeAsync("data-sha256"));
+        // Independently of the app's own hash: read the bytes back from the origin-private file system.
+        Assert.Equal(expected, await HashOnDiskAsync(bob, await incoming.GetAttributeAsync("data-fid")));
+        await Assertions.Expect(incoming.Locator("button[data-action=save]")).ToBeVisibleAsync();
+        await bob.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "files-received.png") });
+        await alice.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "files-sent.png") });
+
+        // Delete reclaims the space: the file leaves the disk and the list.
+        var fid = await incoming.GetAttributeAsync("data-fid");
+        await incoming.Locator("button[data-action=remove]").ClickAsync();
+        await Assertions.Expect(incoming).ToHaveCountAsync(0);
+        await WaitForAsync(bob, $"async () => !(await (await (await navigator.storage.getDirectory()).getDirectoryHandle('received')).keys().next()).value", "the received folder to be empty");
+        Assert.NotNull(fid);
+    }
+
+    [Fact]
+    public async Task Several_files_at_once_an_empty_one_a_unicode_one_and_a_hostile_name_arrive_safely()
+    {
+        var (alice, bob) = await PairAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        var paths = new[]
+        {
+            MakeFile("report.pdf", 3 * MiB),
+            MakeFile("empty.txt", 0),
+            MakeFile("Grüße 🎉 from Zürich.txt", 12_345),
+            MakeFile("..\\..\\Windows\\evil\u0007\u202Etxt.exe", 1000),
+            MakeFile("CON", 10),
+        };
+        await alice.Page.SetInputFilesAsync("#file-input", paths);
+        var incoming = bob.Page.Locator("li.transfer[data-dir=in]");
+        await Assertions.Expect(incoming).ToHaveCountAsync(5, new() { Timeout = Person.Patience });
+        for (var i = 0; i < 5; i++)
+        {
+            await incoming.Nth(i).Locator("button[data-action=accept]").ClickAsync();
+        }
+
+        foreach (var path in paths)
+        {
+            var name = Path.GetFileName(path) switch
+            {
+                "CON" => "_CON",
+                var n when n.Contains("evil", StringComparison.Ordinal) => "evil__txt.exe",
+                var n => n,
+            };
+            var card = incoming.Filter(new() { Has = bob.Page.Locator(".transfer-name", new() { HasTextString = name }) });
+            await Assertions.Expect(card).ToHaveAttributeAsync("data-status", "done", new() { Timeout = Transfer });
+            Assert.Equal(name, await card.Locator(".transfer-name").InnerTextAsync());
+            Assert.Equal(Sha256(path), await card.GetAttributeAsync("data-sha256"));
+        }
+
+        await bob.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "files-several.png") });
+        // Names never reach the server: not its database, not its logs.
+        var dump = await PrivacyAndSignalTests.DumpDatabaseAsync(fixture.App!.ConnectionString);
+        foreach (var secret in new[] { "report.pdf", "Grüße", "evil" })
+        {
+            Assert.DoesNotContain(secret, dump, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, fixture.App.AllOutput, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_declined_file_tells_the_sender_and_nothing_moves()
+    {
+        var (alice, bob) = await PairAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        await alice.Page.SetInputFilesAsync("#file-input", MakeFile("unwanted.zip", 1 * MiB));
+        var incoming = Card(bob, "in");
+        await incoming.Locator("button[data-action=decline]").ClickAsync(new() { Timeout = Person.Patience });
+        await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "declined");
+        var outgoing = Card(alice, "out");
+        await Assertions.Expect(outgoing).ToHaveAttributeAsync("data-status", "declined", new() { Timeout = Person.Patience });
+        await Assertions.Expect(outgoing).ToContainTextAsync("They declined it.");
+    }
+
+    [Fact]
+    public async Task Cancel_works_from_either_side_and_the_partial_file_is_deleted()
+    {
+        var (alice, bob) = await PairAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+
+        // The sender withdraws an offer before it is answered.
+        await alice.Page.SetInputFilesAsync("#file-input", MakeFile("first.bin", 1 * MiB));
+        await Assertions.Expect(Card(bob, "in")).ToHaveAttributeAsync("data-status", "offered", new() { Timeout = Person.Patience });
+        await Card(alice, "out").Locator("button[data-action=cancel]").ClickAsync();
+        await Assertions.Expect(Card(bob, "in")).ToHaveAttributeAsync("data-status", "cancelled", new() { Timeout = Person.Patience });
+        await Assertions.Expect(Card(bob, "in")).ToContainTextAsync("They cancelled it.");
+
+        // The receiver stops one midway: the sender hears of it, the partial file leaves the receiver's disk.
+        await alice.Page.SetInputFilesAsync("#file-input", MakeFile("second.bin", 300 * MiB));
+        var incoming = Card(bob, "in", "second.bin");
+        await incoming.Locator("button[data-action=accept]").ClickAsync(new() { Timeout = Person.Patience });
+        await WaitForBytesAsync(incoming, 20 * MiB);
+        await incoming.Locator("button[data-action=cancel]").ClickAsync();
+        await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "cancelled");
+        var outgoing = Card(alice, "out", "second.bin");
+        await Assertions.Expect(outgoing).ToHaveAttributeAsync("data-status", "cancelled", new() { Timeout = Person.Patience });
+        await Assertions.Expect(outgoing).ToContainTextAsync("They cancelled it.");
+        var fid = await incoming.GetAttributeAsync("data-fid");
+        await WaitForAsync(bob, $"async () => {{ try {{ await (await (await navigator.storage.getDirectory()).getDirectoryHandle('received')).getFileHandle('{fid}'); return false; }} catch {{ return true; }} }}", "the partial file to be deleted");
+    }
+
+    [Fact]
+    public async Task A_transfer_cut_near_half_resumes_from_the_last_checkpoint_and_matches()
+    {
+        var (alice, bob) = await PairAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        var path = MakeFile("big.iso", 200 * MiB);
+        await alice.Page.SetInputFilesAsync("#file-input", path);
+        var incoming = Card(bob, "in");
+        await incoming.Locator("button[data-action=accept]").ClickAsync(new() { Timeout = Person.Patience });
+        await WaitForBytesAsync(incoming, 90 * MiB);
+
+        // Both ends of the connection close at once, as when the network goes; the links come back by themselves.
+        var bobId = await bob.Page.GetAttributeAsync("#app", "data-user-id");
+        await alice.Page.EvaluateAsync("id => window.cybernetDebug.dropLinks(id)", bobId);
+
+        await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "done", new() { Timeout = Transfer });
+        Assert.Equal(Sha256(path), await incoming.GetAttributeAsync("data-sha256"));
+        var resumes = (await incoming.GetAttributeAsync("data-resumes"))?.Split(',').Select(long.Parse).ToList();
+        Assert.NotNull(resumes);
+        // Continued from a checkpoint near the cut, not from the start.
+        Assert.Contains(resumes, offset => offset >= 60 * MiB);
+    }
+
+    [Fact]
+    public async Task The_receivers_tab_reloaded_mid_transfer_resumes_from_what_it_wrote()
+    {
+        var (alice, bob) = await PairAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        var path = MakeFile("movie.mkv", 200 * MiB);
+        await alice.Page.SetInputFilesAsync("#file-input", path);
+        var incoming = Card(bob, "in");
+        await incoming.Locator("button[data-action=accept]").ClickAsync(new() { Timeout = Person.Patience });
+        await WaitForBytesAsync(incoming, 60 * MiB);
+
+        await bob.Page.ReloadAsync();
+        await bob.Page.WaitForSelectorAsync("#connection[data-state=connected]", new() { Timeout = Person.Patience });
+        await bob.OpenConversationAsync("Alice Liddell");
+        incoming = Card(bob, "in");
+        await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "done", new() { Timeout = Transfer });
+        Assert.Equal(Sha256(path), await incoming.GetAttributeAsync("data-sha256"));
+        Assert.Equal(Sha256(path), await HashOnDiskAsync(bob, await incoming.GetAttributeAsync("data-fid")));
+        var resumes = (await incoming.GetAttributeAsync("data-resumes"))?.Split(',').Select(long.Parse).ToList();
+        Assert.NotNull(resumes);
+        // What was on disk before the reload stayed: it continued from there, not from the start.
+        Assert.Contains(resumes, offset => offset >= 16 * MiB);
+    }
+
+    [Fact]
+    public async Task A_file_goes_to_ones_own_other_device_without_a_second_account()
+    {
+        await using var laptop = await Person.SignUpAsync(fixture.Browser, fixture.Web, "me", "Mia Mobile");
+        await using var phone = await laptop.SignInOnAnotherDeviceAsync(fixture.Browser, fixture.Web);
+        await Assertions.Expect(laptop.Page.Locator("#contacts li.self")).ToContainTextAsync("1 other device online", new() { Timeout = Person.Patience });
+        await laptop.Page.Locator("#contacts li.self").ClickAsync();
+        await phone.Page.Locator("#contacts li.self").ClickAsync(new() { Timeout = Person.Patience });
+        var path = MakeFile("boarding-pass.pdf", 5 * MiB);
+        await laptop.Page.SetInputFilesAsync("#file-input", path);
+        var incoming = Card(phone, "in");
+        await incoming.Locator("button[data-action=accept]").ClickAsync(new() { Timeout = Person.Patience });
+        await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "done", new() { Timeout = Transfer });
+        Assert.Equal(Sha256(path), await incoming.GetAttributeAsync("data-sha256"));
+        await Assertions.Expect(Card(laptop, "out")).ToHaveAttributeAsync("data-status", "done", new() { Timeout = Person.Patience });
+        await phone.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "files-my-devices.png") });
+    }
+
+    [Fact]
+    public async Task A_file_offered_to_an_offline_contact_is_a_count_and_size_on_the_server_and_arrives_when_both_are_online()
+    {
+        var (alice, bob) = await PairAsync();
+        await using var _ = alice;
+        await bob.DisposeAsync();
+        await Assertions.Expect(alice.ContactRow("Bob Builder")).ToHaveAttributeAsync("data-presence", "offline", new() { Timeout = Person.Patience });
+        var path = MakeFile("slides.key", 2 * MiB);
+        await alice.Page.SetInputFilesAsync("#file-input", path);
+        var outgoing = Card(alice, "out");
+        await Assertions.Expect(outgoing).ToHaveAttributeAsync("data-status", "waiting", new() { Timeout = Person.Patience });
+        await Assertions.Expect(outgoing).ToContainTextAsync("Waiting for Bob Builder to come online");
+
+        await using var back = await bob.SignInOnAnotherDeviceAsync(fixture.Browser, fixture.Web);
+        await back.OpenConversationAsync("Alice Liddell");
+        var incoming = Card(back, "in");
+        await incoming.Locator("button[data-action=accept]").ClickAsync(new() { Timeout = Person.Patience });
+        await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "done", new() { Timeout = Transfer });
+        Assert.Equal(Sha256(path), await incoming.GetAttributeAsync("data-sha256"));
+    }
+
+    private async Task<(Person Alice, Person Bob)> PairAsync()
+    {
+        var alice = await Person.SignUpAsync(fixture.Browser, fixture.Web, "alice", "Alice Liddell");
+        var bob = await Person.SignUpAsync(fixture.Browser, fixture.Web, "bob", "Bob Builder");
+        await alice.BefriendAsync(bob);
+        await alice.OpenConversationAsync("Bob Builder");
+        await bob.OpenConversationAsync("Alice Liddell");
+        await Assertions.Expect(alice.Page.Locator("#link-state")).ToHaveAttributeAsync("data-state", "direct", new() { Timeout = Person.Patience });
+        return (alice, bob);
+    }
+
+    private static ILocator Card(Person person, string dir, string? name = null)
+    {
+        var cards = person.Page.Locator($"li.transfer[data-dir={dir}]");
+        return name is null ? cards.Last : cards.Filter(new() { HasTextString = name });
+    }
+
+    private string MakeFile(string name, int bytes)
+    {
+        var path = Path.Combine(folder, name);
+        var data = new byte[bytes];
+        Random.Shared.NextBytes(data);
+        File.WriteAllBytes(path, data);
+        return path;
+    }
+
+    private static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>Waits until the card's transfer has moved this many bytes (cards are redrawn, so it is found by id each time).</summary>
+    private static async Task WaitForBytesAsync(ILocator card, long bytes)
+    {
+        var fid = await card.GetAttributeAsync("data-fid");
+        await card.Page.WaitForFunctionAsync(
+            "([fid, n]) => Number(document.querySelector(`li.transfer[data-fid=\"${fid}\"]`)?.dataset.bytes ?? 0) >= n",
+            new object[] { fid!, bytes },
+            new() { Timeout = Transfer, PollingInterval = 50 });
+    }
+
+    private static async Task WaitForAsync(Person person, string predicate, string what)
+    {
+        try
+        {
+            await person.Page.WaitForFunctionAsync(predicate, null, new() { Timeout = Person.Patience, PollingInterval = 100 });
+        }
+        catch (TimeoutException error)
+        {
+            throw new TimeoutException($"Waited in vain for {what}.", error);
+        }
+    }
+
+    private static async Task<string> HashOnDiskAsync(Person person, string? fid) =>
+        await person.Page.EvaluateAsync<string>(
+            """
+            async fid => {
+              const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('received');
+              const file = await (await dir.getFileHandle(fid)).getFile();
+              const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+              return [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, '0')).join('');
+            }
+            """, fid);
+}
