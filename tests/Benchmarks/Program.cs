@@ -4,6 +4,7 @@ using Cybernet.Testing;
 
 // dotnet run -c Release --project tests/Benchmarks -- [messaging|browser|signals|digests] [--users N] [--rate N] [--seconds N] [--tries N]
 //   digests: [--users N (10000)] [--kill-users N (2000)] [--kill-after N (500)]
+//   files: [--mib N (1024)] [--runs N (3)] [--chunk BYTES (the product's)]
 int Option(string name, int fallback)
 {
     var at = Array.IndexOf(args, name);
@@ -11,9 +12,9 @@ int Option(string name, int fallback)
 }
 
 var what = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)) ?? "messaging";
-if (what is not ("messaging" or "browser" or "signals" or "digests"))
+if (what is not ("messaging" or "browser" or "signals" or "digests" or "files"))
 {
-    Console.Error.WriteLine($"unknown benchmark '{what}'; known: messaging (= browser + signals), browser, signals, digests");
+    Console.Error.WriteLine($"unknown benchmark '{what}'; known: messaging (= browser + signals), browser, signals, digests, files");
     return 2;
 }
 
@@ -28,6 +29,13 @@ if (what is "messaging" or "signals")
 {
     await using var app = await AppCluster.StartAsync(silos: 1, webs: 1);
     await SignalDelivery.RunAsync(app, Option("--users", 2000), Option("--rate", 200), TimeSpan.FromSeconds(Option("--seconds", 15)));
+}
+
+if (what is "files")
+{
+    await using var app = await AppCluster.StartAsync(silos: 1, webs: 1);
+    var chunk = Option("--chunk", 0);
+    await FileTransfer.RunAsync(app, Option("--mib", 1024), Option("--runs", 3), chunk > 0 ? chunk : null);
 }
 
 if (what is "digests")

@@ -226,6 +226,106 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
         Assert.Equal(Sha256(path), await incoming.GetAttributeAsync("data-sha256"));
     }
 
+    [Fact]
+    public async Task Either_side_pauses_only_it_resumes_and_the_file_still_matches()
+    {
+        var (alice, bob) = await PairAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        var path = MakeFile("paused.bin", 300 * MiB);
+        await alice.Page.SetInputFilesAsync("#file-input", path);
+        var incoming = Card(bob, "in");
+        await incoming.Locator("button[data-action=accept]").ClickAsync(new() { Timeout = Person.Patience });
+        var outgoing = Card(alice, "out");
+
+        await WaitForBytesAsync(incoming, 20 * MiB);
+        await incoming.Locator("button[data-action=pause]").ClickAsync();
+        await Assertions.Expect(outgoing).ToHaveAttributeAsync("data-status", "paused", new() { Timeout = Person.Patience });
+        await Assertions.Expect(outgoing).ToContainTextAsync("Paused by Bob Builder");
+        // Only the side that paused may resume: the sender can only cancel.
+        await Assertions.Expect(outgoing.Locator("button[data-action=resume]")).ToHaveCountAsync(0);
+        await incoming.Locator("button[data-action=resume]").ClickAsync();
+        await Assertions.Expect(outgoing).ToHaveAttributeAsync("data-status", "active", new() { Timeout = Person.Patience });
+
+        await WaitForBytesAsync(incoming, 60 * MiB);
+        await outgoing.Locator("button[data-action=pause]").ClickAsync();
+        await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "paused", new() { Timeout = Person.Patience });
+        await Assertions.Expect(incoming).ToContainTextAsync("Paused by Alice Liddell");
+        await alice.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "files-paused.png") });
+        await outgoing.Locator("button[data-action=resume]").ClickAsync();
+
+        await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "done", new() { Timeout = Transfer });
+        Assert.Equal(Sha256(path), await incoming.GetAttributeAsync("data-sha256"));
+    }
+
+    [Fact]
+    public async Task A_sender_that_vanishes_mid_transfer_leaves_it_waiting_and_then_says_the_file_is_gone()
+    {
+        var (alice, bob) = await PairAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        await alice.Page.SetInputFilesAsync("#file-input", MakeFile("gone.bin", 300 * MiB));
+        var incoming = Card(bob, "in");
+        await incoming.Locator("button[data-action=accept]").ClickAsync(new() { Timeout = Person.Patience });
+        await WaitForBytesAsync(incoming, 20 * MiB);
+
+        await alice.Page.CloseAsync();
+        await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "interrupted", new() { Timeout = Person.Patience });
+        await Assertions.Expect(incoming).ToContainTextAsync("It resumes when Alice Liddell is back.");
+        await bob.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "files-interrupted.png") });
+
+        // Alice comes back in a new tab, which never had the file: both sides say so plainly.
+        await alice.OpenNewTabAsync();
+        await alice.OpenConversationAsync("Bob Builder");
+        await Assertions.Expect(Card(alice, "out")).ToHaveAttributeAsync("data-status", "failed", new() { Timeout = Person.Patience });
+        await Assertions.Expect(Card(alice, "out")).ToContainTextAsync("the tab that held this file was closed");
+        await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "failed", new() { Timeout = Person.Patience });
+        await Assertions.Expect(incoming).ToContainTextAsync("The sender no longer has this file");
+    }
+
+    [Fact]
+    public async Task A_file_larger_than_the_receivers_free_space_is_refused_with_a_reason_on_both_sides()
+    {
+        var (alice, bob) = await PairAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        // A sparse 1 TiB file: its size is real, it takes no disk, and it is never read.
+        var path = Path.Combine(folder, "whole-disk.img");
+        await using (var file = File.Create(path))
+        {
+            file.SetLength(1L << 40);
+        }
+
+        await alice.Page.SetInputFilesAsync("#file-input", path);
+        var incoming = Card(bob, "in");
+        await Assertions.Expect(incoming).ToContainTextAsync("1.10 TB", new() { Timeout = Person.Patience });
+        await incoming.Locator("button[data-action=accept]").ClickAsync();
+        await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "failed");
+        await Assertions.Expect(incoming).ToContainTextAsync("Not enough space on this device: it needs 1.10 TB");
+        var outgoing = Card(alice, "out");
+        await Assertions.Expect(outgoing).ToHaveAttributeAsync("data-status", "failed", new() { Timeout = Person.Patience });
+        await Assertions.Expect(outgoing).ToContainTextAsync("their device does not have enough space for it");
+    }
+
+    [Fact]
+    public async Task A_file_damaged_on_the_way_fails_its_hash_check_and_is_not_kept()
+    {
+        var (alice, bob) = await PairAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        await alice.Page.EvaluateAsync("() => window.cybernetDebug.tuning.corruptFirstChunk = true");
+        await alice.Page.SetInputFilesAsync("#file-input", MakeFile("damaged.bin", 2 * MiB));
+        var incoming = Card(bob, "in");
+        await incoming.Locator("button[data-action=accept]").ClickAsync(new() { Timeout = Person.Patience });
+        await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "failed", new() { Timeout = Transfer });
+        await Assertions.Expect(incoming).ToContainTextAsync("arrived damaged");
+        Assert.Null(await incoming.GetAttributeAsync("data-sha256"));
+        var fid = await incoming.GetAttributeAsync("data-fid");
+        await WaitForAsync(bob, $"async () => {{ try {{ await (await (await navigator.storage.getDirectory()).getDirectoryHandle('received')).getFileHandle('{fid}'); return false; }} catch {{ return true; }} }}", "the damaged file to be deleted");
+        await Assertions.Expect(Card(alice, "out")).ToHaveAttributeAsync("data-status", "failed", new() { Timeout = Person.Patience });
+        await Assertions.Expect(Card(alice, "out")).ToContainTextAsync("arrived damaged on their side");
+    }
+
     private async Task<(Person Alice, Person Bob)> PairAsync()
     {
         var alice = await Person.SignUpAsync(fixture.Browser, fixture.Web, "alice", "Alice Liddell");

@@ -17,10 +17,13 @@ public sealed class Person(IBrowserContext context, IPage page, string userName,
 
     public string Email => $"{UserName}@example.test";
 
-    public static async Task<Person> SignUpAsync(IBrowser browser, Uri web, string prefix, string displayName)
+    public static async Task<Person> SignUpAsync(IBrowser browser, Uri web, string prefix, string displayName) =>
+        await SignUpAsync(await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = web.ToString() }), prefix, displayName);
+
+    /// <summary>Signs up in a context made elsewhere (a persistent one, with its own browser process and disk).</summary>
+    public static async Task<Person> SignUpAsync(IBrowserContext context, string prefix, string displayName)
     {
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = web.ToString() });
-        var page = await context.NewPageAsync();
+        var page = context.Pages.FirstOrDefault() ?? await context.NewPageAsync();
         var userName = $"{prefix}{Guid.NewGuid():N}"[..16];
         await page.GotoAsync("/Account/SignUp");
         await page.FillAsync("#Input_UserName", userName);

@@ -7,7 +7,7 @@ import { MessageStore } from "./store.js";
 import type { ChatMessage } from "./chat.js";
 import type { IceConfig, IncomingSignal } from "./types.js";
 import { Disk } from "./files/disk.js";
-import { Transfers } from "./files/transfers.js";
+import { FILE_STATS, FILE_TUNING, Transfers } from "./files/transfers.js";
 import { ConversationView } from "./ui/conversation.js";
 import { TransferList } from "./ui/transfers.js";
 import { byId } from "./ui/dom.js";
@@ -141,8 +141,8 @@ class App {
       const peer = this.conversation.openPeer;
       if (peer && this.transferList) this.transferList.tick(this.transfers.list(peer), this.conversation.peerName, (fid) => this.transfers.progress(fid));
     }, 250);
-    // For end-to-end tests: cut every link to a peer, as a network drop would.
-    (window as unknown as { cybernetDebug: unknown }).cybernetDebug = { dropLinks: (peer: string) => this.peers.dropAll(peer) };
+    // For end-to-end tests and benchmarks: cut every link to a peer, as a network drop would; try other file tunings.
+    (window as unknown as { cybernetDebug: unknown }).cybernetDebug = { dropLinks: (peer: string) => this.peers.dropAll(peer), tuning: FILE_TUNING, stats: FILE_STATS };
     for (const s of this.early.splice(0)) void this.peers.onSignal(s).catch((err) => console.warn("signal from a peer failed", err));
     if (this.openWhenReady) void this.openConversation(this.openWhenReady);
     await this.refresh();

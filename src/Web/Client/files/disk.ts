@@ -5,7 +5,10 @@ export type WorkerRequest =
   | { op: "write"; fid: string; offset: number; buffer: ArrayBuffer }
   | { op: "close"; fid: string }
   | { op: "delete"; fid: string }
-  | { op: "hash"; fid: string; file: File };
+  /** Sender: the frame just sent, to hash its bytes (in file order; bytes sent again after a resume are skipped). */
+  | { op: "feed"; fid: string; offset: number; buffer: ArrayBuffer }
+  /** Sender: every byte was fed; reply with the SHA-256. */
+  | { op: "digest"; fid: string; size: number };
 
 export type WorkerReply =
   | { op: "opened"; fid: string }
@@ -26,7 +29,7 @@ export class Disk {
 
   post(request: WorkerRequest): void {
     // A chunk's buffer moves to the worker rather than being copied.
-    this.worker.postMessage(request, request.op === "write" ? [request.buffer] : []);
+    this.worker.postMessage(request, request.op === "write" || request.op === "feed" ? [request.buffer] : []);
   }
 
   /** A received file, disk-backed (reading it does not load it into memory). */

@@ -40,11 +40,16 @@ export type Control =
   | { t: "result"; fid: string; ok: boolean }
   | { t: "pause"; fid: string }
   | { t: "continue"; fid: string }
-  | { t: "cancel"; fid: string }
+  /** Either side stops it; a reason when it was not the user's choice. */
+  | { t: "cancel"; fid: string; reason?: CancelReason }
   /** Another device of the receiver accepted or declined it. */
   | { t: "taken"; fid: string }
   /** Sender: I do not have this file (any more): my tab was closed or reloaded. */
   | { t: "unknown"; fid: string };
+
+/** Why a transfer stopped without the user asking: no space on the receiver, a failed disk write, an unreadable file. */
+export type CancelReason = "space" | "disk" | "read";
+const REASONS: readonly string[] = ["space", "disk", "read"];
 
 const FID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SHA256_SHAPE = /^[0-9a-f]{64}$/;
@@ -89,11 +94,11 @@ export function decodeControl(raw: unknown): Control | null {
   if (!isFid(f["fid"])) return null;
   const fid = f["fid"];
   switch (t) {
-    case "accept":
+    case "cancel":
+      return typeof f["reason"] === "string" && REASONS.includes(f["reason"]) ? { t, fid, reason: f["reason"] as CancelReason } : { t, fid };
     case "decline":
     case "pause":
     case "continue":
-    case "cancel":
     case "taken":
     case "unknown":
       return { t, fid };

@@ -1,32 +1,45 @@
 // Files between browsers: offers, the queue, streaming with flow control, checkpoints, resume and verification.
 // Runs on the main thread (data channels live here); disk writes and hashing run in workers (worker.ts).
 //
-// Numbers, chosen by measurement (docs/benchmarks.md, "files"):
-// - CHUNK_BYTES 64 KiB: the message size that moved the most MiB/s on Chromium's SCTP on loopback; 256 KiB was no
-//   faster and 16 KiB cost more per byte in message handling.
-// - HIGH_WATER 8 MiB / FILES_LOW_WATER 4 MiB: the send queue never nears Chromium's 16 MiB refusal, yet always holds
-//   more than a second's worth of bytes at the channel's speed, so it never runs dry while we read the file.
-// - READ_BYTES 1 MiB, READ_AHEAD 4: a few File reads in flight hide disk latency; memory stays at a few MiB.
-// - WINDOW_BYTES 32 MiB: the sender runs at most this far past the receiver's last checkpoint, which bounds what a
-//   slow disk can queue up in the receiving tab.
-// - CHECKPOINT_BYTES 8 MiB: at most this much is sent again after a drop; a flush and a small record per checkpoint.
-// - One "files" channel per link: a second channel did not add speed on one SCTP association (same congestion
-//   window), and one ordered channel keeps "end" behind the last chunk for free.
+// Numbers, chosen by measurement (`dotnet run -c Release --project tests/Benchmarks -- files --chunk N`, figures in
+// docs/benchmarks.md):
+// - chunkBytes 256 KiB minus the 32-byte header, so a frame is exactly Chromium's largest message (256 KiB). On the
+//   2-core test machine the data channel itself costs far more CPU than our disk writes and hashing, and its cost
+//   is per message: 256 KiB frames gave a ratio to the bare channel of 0.73-0.75 against 0.65-0.71 for 64 KiB,
+//   and 16 KiB was slower still (7.9 MiB/s against 9.4).
+// - highWater 8 MiB / FILES_LOW_WATER 4 MiB: the send queue never nears Chromium's 16 MiB refusal, yet holds about
+//   half a second of bytes at the channel's speed, so it never runs dry while we read the file (the sender spends
+//   most of a transfer waiting for the queue to drain, not for the disk).
+// - chunksPerRead 8 (2 MiB reads), readAhead 3: reads in flight hide disk latency (the sender waited on reads for
+//   under 5% of a transfer), a whole number of chunks per read means no chunk straddles two reads; memory stays
+//   at a few MiB.
+// - windowBytes 32 MiB: the sender runs at most this far past the receiver's last checkpoint, which bounds what a
+//   slow disk can queue up in the receiving tab (never reached on the test machine: the window never closed).
+// - checkpointBytes 8 MiB: at most this much is sent again after a drop; a flush and a small record per checkpoint.
+// - One "files" channel per link: every channel of a link shares one SCTP association, its congestion window and
+//   the same CPU-bound threads; a second channel adds no path, and one ordered channel keeps "end" behind the last
+//   chunk for free. (Not measured separately: said plainly in docs/benchmarks.md.)
 import type { PeerDirectory } from "../peers.js";
 import type { TransferStore } from "../store.js";
 import { Disk, type WorkerReply } from "./disk.js";
 import { RateMeter, ReceiveCursor, SendWindow } from "./ledger.js";
 import { formatBytes, safeFileName } from "./names.js";
-import { type Control, type OfferedFile, decodeChunkHeader, decodeControl, encodeChunk, encodeControl } from "./protocol.js";
+import { CHUNK_HEADER_BYTES, type CancelReason, type Control, type OfferedFile, decodeChunkHeader, decodeControl, encodeChunk, encodeControl } from "./protocol.js";
 
 export const FILE_TUNING = {
-  chunkBytes: 64 * 1024,
+  chunkBytes: 256 * 1024 - CHUNK_HEADER_BYTES,
   highWater: 8 * 1024 * 1024,
-  readBytes: 1024 * 1024,
-  readAhead: 4,
+  /** Chunks per File read: a whole number, so no chunk straddles two reads. */
+  chunksPerRead: 8,
+  readAhead: 3,
   windowBytes: 32 * 1024 * 1024,
   checkpointBytes: 8 * 1024 * 1024,
+  /** Tests only: the sender flips a bit in each file's first chunk, so the receiver's hash cannot match. */
+  corruptFirstChunk: false,
 };
+
+/** Why the sender waited, counted (for the benchmark and for tuning): a full send queue, or the receiver's disk. */
+export const FILE_STATS = { queueFull: 0, windowFull: 0, readWaitMs: 0 };
 
 export type TransferStatus =
   /** Out: the peer is offline; the offer goes when they come online. */
@@ -45,6 +58,12 @@ export type TransferStatus =
   | "declined"
   | "cancelled"
   | "failed";
+
+const CANCEL_WORDS: Record<CancelReason, string> = {
+  space: "Not delivered: their device does not have enough space for it.",
+  disk: "Not delivered: their device could not write it to disk.",
+  read: "The sender could not read the file any more (was it moved or deleted?).",
+};
 
 const FINISHED: ReadonlySet<TransferStatus> = new Set(["done", "declined", "cancelled", "failed"]);
 
@@ -126,6 +145,7 @@ export class Transfers {
     this.disk = new Disk((r) => void this.onDisk(r), workerUrl);
     this.hasher = new Disk((r) => {
       if (r.op === "hashed") this.hashWaiters.get(r.fid)?.(r.sha256);
+      if (r.op === "error") this.hashWaiters.get(r.fid)?.("");
     }, workerUrl);
   }
 
@@ -205,8 +225,8 @@ export class Transfers {
     if (!l || l.rec.dir !== "in" || l.rec.status !== "offered") return;
     const free = await freeSpace();
     if (free !== null && free < l.rec.size) {
-      await this.fail(l, `Not enough space on this device: the file needs ${l.rec.size} bytes, ${free} are free.`);
-      this.control(l, { t: "cancel", fid });
+      this.control(l, { t: "cancel", fid, reason: "space" });
+      await this.stop(l, "failed", `Not enough space on this device: it needs ${formatBytes(l.rec.size)}, ${formatBytes(free)} are free for received files.`);
       return;
     }
     await this.setStatus(l, "queued");
@@ -336,7 +356,7 @@ export class Transfers {
         break;
       case "error":
         if (FINISHED.has(l.rec.status)) return;
-        this.control(l, { t: "cancel", fid: r.fid });
+        this.control(l, { t: "cancel", fid: r.fid, reason: r.error === "quota" ? "space" : "disk" });
         await this.stop(l, "failed", r.error === "quota" ? "This device ran out of space for received files (storage quota exceeded)." : `Could not write the file to disk (${r.error}).`);
         break;
       default:
@@ -414,6 +434,8 @@ export class Transfers {
         continue;
       }
       if (!l.window.canSend || channel.bufferedAmount > highWater) {
+        if (l.window.canSend) FILE_STATS.queueFull++;
+        else FILE_STATS.windowFull++;
         await this.sleep(peer);
         continue;
       }
@@ -421,19 +443,24 @@ export class Transfers {
       const { offset, length } = l.window.take(chunkBytes);
       let bytes: Uint8Array;
       try {
+        const before = performance.now();
         bytes = await l.reader.read(offset, length);
+        FILE_STATS.readWaitMs += performance.now() - before;
       } catch (err) {
-        this.control(l, { t: "cancel", fid: l.rec.fid });
+        this.control(l, { t: "cancel", fid: l.rec.fid, reason: "read" });
         await this.stop(l, "failed", `Could not read the file (${err instanceof Error ? err.message : String(err)}). Was it moved or deleted?`);
         continue;
       }
       if (gen !== l.gen || l.rec.status !== "active") continue;
+      const frame = encodeChunk(l.rec.fid, offset, bytes);
       try {
-        channel.send(encodeChunk(l.rec.fid, offset, bytes));
+        channel.send(FILE_TUNING.corruptFirstChunk && offset === 0 ? damaged(frame) : frame);
       } catch {
         await this.interrupt(l);
         continue;
       }
+      // send() copied the frame: its buffer moves to the hashing worker without another copy.
+      this.hasher.post({ op: "feed", fid: l.rec.fid, offset, buffer: frame.buffer });
       l.meter.add(performance.now(), l.window.sent);
     }
   }
@@ -441,8 +468,20 @@ export class Transfers {
   private async sendEnd(l: Live): Promise<void> {
     const gen = l.gen;
     await this.setStatus(l, "verifying");
-    const sha256 = await l.hash!;
+    l.hash ??= new Promise<string>((resolve) => {
+      this.hashWaiters.set(l.rec.fid, (sha) => {
+        this.hashWaiters.delete(l.rec.fid);
+        resolve(sha);
+      });
+      this.hasher.post({ op: "digest", fid: l.rec.fid, size: l.rec.size });
+    });
+    const sha256 = await l.hash;
     if (gen !== l.gen || l.rec.status !== "verifying") return;
+    if (!sha256) {
+      this.control(l, { t: "cancel", fid: l.rec.fid, reason: "read" });
+      await this.stop(l, "failed", "Could not compute the file's SHA-256 here. Send it again.");
+      return;
+    }
     this.control(l, { t: "end", fid: l.rec.fid, sha256 });
   }
 
@@ -452,15 +491,8 @@ export class Transfers {
     l.window ??= new SendWindow(l.rec.size, FILE_TUNING.windowBytes);
     if (!l.window.resume(offset)) return false;
     l.gen++;
-    l.reader = new SliceReader(l.file, FILE_TUNING.readBytes, FILE_TUNING.readAhead);
+    l.reader = new SliceReader(l.file, FILE_TUNING.chunkBytes * FILE_TUNING.chunksPerRead, FILE_TUNING.readAhead);
     l.meter.reset();
-    l.hash ??= new Promise<string>((resolve) => {
-      this.hashWaiters.set(l.rec.fid, (sha) => {
-        this.hashWaiters.delete(l.rec.fid);
-        resolve(sha);
-      });
-      this.hasher.post({ op: "hash", fid: l.rec.fid, file: l.file! });
-    });
     return true;
   }
 
@@ -545,7 +577,8 @@ export class Transfers {
         return;
       case "cancel":
         if (!fromBound || FINISHED.has(l.rec.status)) return;
-        await this.stop(l, "cancelled", "They cancelled it.");
+        if (frame.reason) await this.stop(l, "failed", CANCEL_WORDS[frame.reason]);
+        else await this.stop(l, "cancelled", "They cancelled it.");
         return;
       case "taken":
         if (l.rec.dir !== "in" || l.rec.status !== "offered") return;
@@ -625,15 +658,12 @@ export class Transfers {
     await this.setStatus(l, status, error);
     if (l.rec.dir === "out") {
       this.hashWaiters.delete(l.rec.fid);
+      this.hasher.post({ op: "close", fid: l.rec.fid });
       delete l.file;
       delete l.reader;
       this.pump(l.rec.peer);
       this.reportPending(l.rec.peer);
     }
-  }
-
-  private async fail(l: Live, error: string): Promise<void> {
-    await this.stop(l, "failed", error);
   }
 
   private async setStatus(l: Live, status: TransferStatus, error?: string): Promise<void> {
@@ -714,4 +744,11 @@ async function freeSpace(): Promise<number | null> {
   } catch {
     return null;
   }
+}
+
+/** A copy with one bit flipped in its last byte (tests of the hash check only). */
+function damaged(frame: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  const copy = frame.slice();
+  copy[copy.length - 1] = (copy[copy.length - 1] ?? 0) ^ 1;
+  return copy;
 }

@@ -23,6 +23,8 @@ interface Incoming {
 }
 
 const open = new Map<string, Incoming>();
+/** Sender side: a hash per file being sent and how far it got. */
+const outgoing = new Map<string, { hasher: IHasher; at: number }>();
 const scope = self as unknown as { postMessage(m: WorkerReply, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null };
 let queue: Promise<void> = Promise.resolve();
 
@@ -68,6 +70,7 @@ async function handle(request: WorkerRequest): Promise<void> {
     }
     case "close":
       closeOne(request.fid);
+      outgoing.delete(request.fid);
       return;
     case "delete": {
       closeOne(request.fid);
@@ -79,14 +82,34 @@ async function handle(request: WorkerRequest): Promise<void> {
       scope.postMessage({ op: "deleted", fid: request.fid });
       return;
     }
-    case "hash": {
-      const hasher = await createSHA256();
-      hasher.init();
-      const step = 8 * 1024 * 1024;
-      for (let at = 0; at < request.file.size; at += step) {
-        hasher.update(new Uint8Array(await request.file.slice(at, at + step).arrayBuffer()));
+    case "feed": {
+      let f = outgoing.get(request.fid);
+      if (!f) {
+        const hasher = await createSHA256();
+        hasher.init();
+        f = { hasher, at: 0 };
+        outgoing.set(request.fid, f);
       }
-      scope.postMessage({ op: "hashed", fid: request.fid, sha256: hasher.digest("hex") });
+      // The sender hashes what it sends, so the file is read once. After a resume it sends some bytes again:
+      // only bytes past what was hashed count, so every byte is hashed once and in order.
+      const bytes = new Uint8Array(request.buffer, CHUNK_HEADER_BYTES);
+      const end = request.offset + bytes.byteLength;
+      if (request.offset <= f.at && end > f.at) {
+        f.hasher.update(bytes.subarray(f.at - request.offset));
+        f.at = end;
+      }
+      return;
+    }
+    case "digest": {
+      let f = outgoing.get(request.fid);
+      if (!f && request.size === 0) {
+        const hasher = await createSHA256();
+        hasher.init();
+        f = { hasher, at: 0 };
+      }
+      outgoing.delete(request.fid);
+      if (!f || f.at !== request.size) throw new Error(`hashed ${f?.at ?? 0} of ${request.size} bytes`);
+      scope.postMessage({ op: "hashed", fid: request.fid, sha256: f.hasher.digest("hex") });
       return;
     }
   }

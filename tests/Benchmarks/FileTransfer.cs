@@ -1,0 +1,352 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using Cybernet.Testing;
+using Microsoft.Playwright;
+
+namespace Cybernet.Benchmarks;
+
+/// <summary>
+/// A file through the product (picked file on disk → data channel → the receiver's OPFS, SHA-256 on both sides)
+/// against a bare data channel between the same two Chromium processes (fixed buffer, no disk, no hash), interleaved.
+/// </summary>
+public static class FileTransfer
+{
+    private const int MiB = 1024 * 1024;
+
+    // The bare baseline: one ordered channel, the product's water marks and chunk size, bytes counted and dropped.
+    private const string BareOffer = """
+        async () => {
+          const pc = new RTCPeerConnection();
+          window.bare = { pc, ch: pc.createDataChannel('bare', { negotiated: true, id: 0, ordered: true }) };
+          window.bare.ch.binaryType = 'arraybuffer';
+          await pc.setLocalDescription();
+          await new Promise(r => { if (pc.iceGatheringState === 'complete') r(); pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); });
+          return JSON.stringify(pc.localDescription);
+        }
+        """;
+
+    private const string BareAnswer = """
+        async ([offer, size]) => {
+          const pc = new RTCPeerConnection();
+          const ch = pc.createDataChannel('bare', { negotiated: true, id: 0, ordered: true });
+          ch.binaryType = 'arraybuffer';
+          let got = 0;
+          window.bare = { pc, ch, done: new Promise(r => { ch.onmessage = e => { got += e.data.byteLength; if (got >= size) r(got); }; }) };
+          await pc.setRemoteDescription(JSON.parse(offer));
+          await pc.setLocalDescription();
+          await new Promise(r => { if (pc.iceGatheringState === 'complete') r(); pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); });
+          return JSON.stringify(pc.localDescription);
+        }
+        """;
+
+    private const string BareSend = """
+        async ([answer, size, chunk, high, low]) => {
+          const { pc, ch } = window.bare;
+          await pc.setRemoteDescription(JSON.parse(answer));
+          if (ch.readyState !== 'open') await new Promise(r => ch.onopen = r);
+          ch.bufferedAmountLowThreshold = low;
+          const buffer = new Uint8Array(chunk);
+          for (let sent = 0; sent < size; ) {
+            if (ch.bufferedAmount > high) { await new Promise(r => ch.onbufferedamountlow = r); continue; }
+            ch.send(buffer.subarray(0, Math.min(chunk, size - sent)));
+            sent += chunk;
+          }
+        }
+        """;
+
+    public static async Task RunAsync(AppCluster app, int sizeMiB, int runs, int? chunkBytes)
+    {
+        var web = app.Webs[0].BaseAddress;
+        using var playwright = await Playwright.CreateAsync();
+        var dirs = new[] { Directory.CreateTempSubdirectory("bench-sender-").FullName, Directory.CreateTempSubdirectory("bench-receiver-").FullName };
+        // Two browser processes, each with a profile on disk (so the OPFS is on disk, as for a real user).
+        await using var senderContext = await LaunchAsync(playwright, dirs[0], web);
+        await using var receiverContext = await LaunchAsync(playwright, dirs[1], web);
+        var alice = await Person.SignUpAsync(senderContext, "alice", "Alice Bench");
+        var bob = await Person.SignUpAsync(receiverContext, "bob", "Bob Bench");
+        await alice.BefriendAsync(bob);
+        await alice.OpenConversationAsync("Bob Bench");
+        await bob.OpenConversationAsync("Alice Bench");
+        if (chunkBytes is { } chunk)
+        {
+            await alice.Page.EvaluateAsync("c => window.cybernetDebug.tuning.chunkBytes = c", chunk);
+        }
+
+        var tuning = await alice.Page.EvaluateAsync<Dictionary<string, long>>("() => ({ ...window.cybernetDebug.tuning })");
+        var size = (long)sizeMiB * MiB;
+        var path = Path.Combine(Path.GetTempPath(), $"bench-{sizeMiB}MiB.bin");
+        if (!File.Exists(path) || new FileInfo(path).Length != size)
+        {
+            await using var file = File.Create(path);
+            var block = new byte[MiB];
+            for (var i = 0; i < sizeMiB; i++)
+            {
+                Random.Shared.NextBytes(block);
+                await file.WriteAsync(block);
+            }
+        }
+
+        string expected;
+        await using (var stream = File.OpenRead(path))
+        {
+            expected = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream));
+        }
+
+        var bareTab = await bob.Context.NewPageAsync();
+        await bareTab.GotoAsync("/Account/SignIn");
+        var bareSender = await alice.Context.NewPageAsync();
+        await bareSender.GotoAsync("/Account/SignIn");
+
+        var receiverPid = BrowserPid(dirs[1]);
+        var senderPid = BrowserPid(dirs[0]);
+        List<double> ours = [], bare = [];
+        List<long> oursPeak = [], barePeak = [], oursSenderPeak = [], bareSenderPeak = [];
+        var idleReceiver = Memory.Of(receiverPid);
+        for (var run = 0; run < runs; run++)
+        {
+            using (var watch = Memory.Watch(receiverPid, senderPid))
+            {
+                ours.Add(await OursAsync(alice, bob, path, size, expected));
+                oursPeak.Add(watch.Peak[0]);
+                oursSenderPeak.Add(watch.Peak[1]);
+            }
+
+            using (var watch = Memory.Watch(receiverPid, senderPid))
+            {
+                bare.Add(await BareAsync(bareSender, bareTab, size, (int)tuning["chunkBytes"], tuning["highWater"]));
+                barePeak.Add(watch.Peak[0]);
+                bareSenderPeak.Add(watch.Peak[1]);
+            }
+        }
+
+        Report.Section($"Files: {sizeMiB} MiB, {runs} runs each, interleaved; two Chromium processes on loopback; one silo, one web node");
+        Report.Line(string.Create(CultureInfo.InvariantCulture, $"tuning: chunk {tuning["chunkBytes"] / 1024} KiB, high water {tuning["highWater"] / MiB} MiB, read {tuning["chunksPerRead"]} chunks at a time, {tuning["readAhead"]} reads ahead, window {tuning["windowBytes"] / MiB} MiB, checkpoint every {tuning["checkpointBytes"] / MiB} MiB"));
+        var oursSpeed = ours.Select(s => size / (double)MiB / s).ToList();
+        var bareSpeed = bare.Select(s => size / (double)MiB / s).ToList();
+        Report.Line(Describe("ours (file on disk -> OPFS, SHA-256 both sides, verified)", oursSpeed));
+        Report.Line(Describe("bare data channel (fixed buffer, no disk, no hash)", bareSpeed));
+        Report.Line(string.Create(CultureInfo.InvariantCulture, $"ratio (median ours / median bare): {Median(oursSpeed) / Median(bareSpeed):0.00}   goal >= 0.90"));
+        Report.Line($"sender waits (ours, all runs): {await alice.Page.EvaluateAsync<string>("() => JSON.stringify(window.cybernetDebug.stats)")}");
+        Report.Line($"receiver browser memory (all its processes, PSS) idle before: {idleReceiver / MiB} MiB");
+        Report.Line($"receiver peak, ours: {string.Join(", ", oursPeak.Select(p => $"{p / MiB} MiB"))}; bare: {string.Join(", ", barePeak.Select(p => $"{p / MiB} MiB"))}");
+        Report.Line(string.Create(CultureInfo.InvariantCulture, $"receiver peak ratio (max ours / max bare): {oursPeak.Max() / (double)barePeak.Max():0.00}"));
+        Report.Line($"sender peak, ours: {string.Join(", ", oursSenderPeak.Select(p => $"{p / MiB} MiB"))}; bare: {string.Join(", ", bareSenderPeak.Select(p => $"{p / MiB} MiB"))}");
+        foreach (var dir in dirs)
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static async Task<double> OursAsync(Person alice, Person bob, string path, long size, string expected)
+    {
+        // The measured tabs in front: Chromium lowers the CPU priority of background tabs' renderers.
+        await alice.Page.BringToFrontAsync();
+        await bob.Page.BringToFrontAsync();
+        await alice.Page.SetInputFilesAsync("#file-input", path);
+        var incoming = bob.Page.Locator("li.transfer[data-dir=in][data-status=offered]").Last;
+        await incoming.WaitForAsync(new() { Timeout = 30_000 });
+        var fid = await incoming.GetAttributeAsync("data-fid");
+        var card = bob.Page.Locator($"li.transfer[data-fid=\"{fid}\"]");
+        var clock = Stopwatch.StartNew();
+        await card.Locator("button[data-action=accept]").ClickAsync();
+        if (Environment.GetEnvironmentVariable("BENCH_PROFILE") == "1")
+        {
+            await ProfileAsync(alice.Page, bob.Page);
+        }
+
+        await bob.Page.WaitForSelectorAsync($"li.transfer[data-fid=\"{fid}\"][data-status=done], li.transfer[data-fid=\"{fid}\"][data-status=failed]", new() { Timeout = 600_000 });
+        var seconds = clock.Elapsed.TotalSeconds;
+        var sha = await card.GetAttributeAsync("data-sha256");
+        if (sha != expected)
+        {
+            throw new InvalidOperationException($"hash mismatch or failure: {await card.InnerTextAsync()}");
+        }
+
+        // Reclaim the space for the next run; both cards leave the lists.
+        await card.Locator("button[data-action=remove]").ClickAsync();
+        await alice.Page.Locator($"li.transfer[data-fid=\"{fid}\"] button[data-action=remove]").ClickAsync(new() { Timeout = 30_000 });
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ours: {size / (double)MiB / seconds:0.0} MiB/s"));
+        return seconds;
+    }
+
+    private static async Task<double> BareAsync(IPage sender, IPage receiver, long size, int chunk, long high)
+    {
+        await sender.BringToFrontAsync();
+        await receiver.BringToFrontAsync();
+        var offer = await sender.EvaluateAsync<string>(BareOffer);
+        var answer = await receiver.EvaluateAsync<string>(BareAnswer, new object[] { offer, size });
+        var clock = Stopwatch.StartNew();
+        await sender.EvaluateAsync(BareSend, new object[] { answer, size, chunk, high, high / 2 });
+        await receiver.EvaluateAsync("() => window.bare.done", null);
+        var seconds = clock.Elapsed.TotalSeconds;
+        await sender.EvaluateAsync("() => window.bare.pc.close()");
+        await receiver.EvaluateAsync("() => window.bare.pc.close()");
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bare: {size / (double)MiB / seconds:0.0} MiB/s"));
+        return seconds;
+    }
+
+    /// <summary>Samples both pages' JavaScript for a few seconds mid-transfer and prints the costliest functions.</summary>
+    private static async Task ProfileAsync(IPage sender, IPage receiver)
+    {
+        var sessions = new[] { await sender.Context.NewCDPSessionAsync(sender), await receiver.Context.NewCDPSessionAsync(receiver) };
+        foreach (var s in sessions)
+        {
+            await s.SendAsync("Profiler.enable");
+            await s.SendAsync("Profiler.start");
+        }
+
+        await Task.Delay(8000);
+        foreach (var (s, name) in sessions.Zip(["sender", "receiver"]))
+        {
+            var result = await s.SendAsync("Profiler.stop");
+            var profile = result!.Value.GetProperty("profile");
+            var nodes = profile.GetProperty("nodes").EnumerateArray().ToDictionary(n => n.GetProperty("id").GetInt32(), n => n.GetProperty("callFrame"));
+            var hits = profile.GetProperty("samples").EnumerateArray().GroupBy(x => x.GetInt32()).ToDictionary(g => g.Key, g => g.Count());
+            var total = hits.Values.Sum();
+            Console.Error.WriteLine($"-- {name}: {total} samples");
+            foreach (var (label, count) in hits.GroupBy(h => { var f = nodes[h.Key]; return $"{f.GetProperty("functionName").GetString()} {Path.GetFileName(f.GetProperty("url").GetString())}:{f.GetProperty("lineNumber").GetInt32()}"; })
+                .Select(g => (g.Key, g.Sum(x => x.Value))).OrderByDescending(x => x.Item2).Take(12))
+            {
+                Console.Error.WriteLine($"{count * 100.0 / total,5:0.0}% {label}");
+            }
+        }
+    }
+
+    private static Task<IBrowserContext> LaunchAsync(IPlaywright playwright, string userDataDir, Uri web) =>
+        playwright.Chromium.LaunchPersistentContextAsync(userDataDir, new BrowserTypeLaunchPersistentContextOptions
+        {
+            ExecutablePath = Chromium.ExecutablePath,
+            Headless = true,
+            Args = Chromium.Flags,
+            BaseURL = web.ToString(),
+        });
+
+    /// <summary>The browser process of a profile (its children are the renderers, GPU and utility processes).</summary>
+    private static int BrowserPid(string userDataDir)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                if (cmdline.Contains($"--user-data-dir={userDataDir}") && !cmdline.Any(a => a.StartsWith("--type=", StringComparison.Ordinal)))
+                {
+                    return pid;
+                }
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        throw new InvalidOperationException($"no browser process for {userDataDir}");
+    }
+
+    private static string Describe(string what, List<double> speeds) =>
+        string.Create(CultureInfo.InvariantCulture, $"{what}: median {Median(speeds):0.0} MiB/s; runs {string.Join(", ", speeds.Select(s => s.ToString("0.0", CultureInfo.InvariantCulture)))}");
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+}
+
+/// <summary>Memory of a process and all its descendants: proportional set size (shared pages split fairly), summed.</summary>
+public sealed class Memory : IDisposable
+{
+    private readonly int[] roots;
+    private readonly Timer timer;
+
+    private Memory(int[] roots)
+    {
+        this.roots = roots;
+        Peak = roots.Select(Of).ToArray();
+        timer = new Timer(_ => Sample(), null, 0, 500);
+    }
+
+    public long[] Peak { get; }
+
+    public static Memory Watch(params int[] roots) => new(roots);
+
+    public static long Of(int root)
+    {
+        var children = new Dictionary<int, List<int>>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var parent = int.Parse(fields[1], CultureInfo.InvariantCulture);
+                (children.TryGetValue(parent, out var list) ? list : children[parent] = []).Add(pid);
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        long total = 0;
+        var queue = new Queue<int>([root]);
+        while (queue.TryDequeue(out var pid))
+        {
+            total += Pss(pid);
+            foreach (var child in children.GetValueOrDefault(pid) ?? [])
+            {
+                queue.Enqueue(child);
+            }
+        }
+
+        return total;
+    }
+
+    private static long Pss(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/smaps_rollup"))
+            {
+                if (line.StartsWith("Pss:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return 0;
+    }
+
+    private void Sample()
+    {
+        lock (Peak)
+        {
+            for (var i = 0; i < roots.Length; i++)
+            {
+                Peak[i] = Math.Max(Peak[i], Of(roots[i]));
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        timer.Dispose();
+        Sample();
+    }
+}
