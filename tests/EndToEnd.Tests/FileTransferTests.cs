@@ -40,6 +40,11 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
         await Assertions.Expect(incoming.Locator("button[data-action=save]")).ToBeVisibleAsync();
         await bob.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "files-received.png") });
         await alice.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "files-sent.png") });
+        // On a phone-sized screen the card and its buttons fit without sideways scrolling.
+        await bob.Page.SetViewportSizeAsync(360, 740);
+        await Assertions.Expect(incoming.Locator("button[data-action=remove]")).ToBeInViewportAsync();
+        Assert.True(await bob.Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= 360"), "nothing overflows 360 px");
+        await bob.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "files-received-360.png") });
 
         // Delete reclaims the space: the file leaves the disk and the list.
         var fid = await incoming.GetAttributeAsync("data-fid");
@@ -93,6 +98,47 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
             Assert.DoesNotContain(secret, dump, StringComparison.Ordinal);
             Assert.DoesNotContain(secret, fixture.App.AllOutput, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task Files_dropped_on_the_conversation_pasted_into_the_composer_or_picked_as_a_folder_are_offered()
+    {
+        var (alice, bob) = await PairAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+
+        // A real drop event with files in its DataTransfer, as the browser makes one when files are dragged in.
+        await alice.Page.EvaluateAsync("""
+            () => {
+              const data = new DataTransfer();
+              data.items.add(new File(['dropped bytes'], 'dropped.txt', { type: 'text/plain' }));
+              const zone = document.querySelector('.conversation');
+              for (const type of ['dragenter', 'dragover', 'drop']) zone.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+            }
+            """);
+        await Assertions.Expect(Card(bob, "in", "dropped.txt")).ToHaveAttributeAsync("data-status", "offered", new() { Timeout = Person.Patience });
+
+        await alice.Page.EvaluateAsync("""
+            () => {
+              const data = new DataTransfer();
+              data.items.add(new File(['pasted bytes'], 'pasted.png', { type: 'image/png' }));
+              document.querySelector('#composer-input').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+            }
+            """);
+        await Assertions.Expect(Card(bob, "in", "pasted.png")).ToHaveAttributeAsync("data-status", "offered", new() { Timeout = Person.Patience });
+
+        // A folder: each file keeps its path on the sender's side; the receiver keeps only a safe name.
+        var album = Directory.CreateDirectory(Path.Combine(folder, "album"));
+        File.WriteAllText(Path.Combine(album.FullName, "one.txt"), "one");
+        Directory.CreateDirectory(Path.Combine(album.FullName, "inner"));
+        File.WriteAllText(Path.Combine(album.FullName, "inner", "two.txt"), "two");
+        await alice.Page.SetInputFilesAsync("#folder-input", album.FullName);
+        await Assertions.Expect(Card(alice, "out", "album/inner/two.txt")).ToBeVisibleAsync(new() { Timeout = Person.Patience });
+        var two = Card(bob, "in", "two.txt");
+        await Assertions.Expect(two).ToHaveAttributeAsync("data-status", "offered", new() { Timeout = Person.Patience });
+        await Assertions.Expect(two.Locator(".transfer-name")).ToHaveTextAsync("two.txt");
+        await two.Locator("button[data-action=accept]").ClickAsync();
+        await Assertions.Expect(two).ToHaveAttributeAsync("data-status", "done", new() { Timeout = Transfer });
     }
 
     [Fact]
