@@ -127,7 +127,8 @@ public static class FileTransfer
         Report.Line(Describe("ours (file on disk -> OPFS, SHA-256 both sides, verified)", oursSpeed));
         Report.Line(Describe("bare data channel (fixed buffer, no disk, no hash)", bareSpeed));
         Report.Line(string.Create(CultureInfo.InvariantCulture, $"ratio (median ours / median bare): {Median(oursSpeed) / Median(bareSpeed):0.00}   goal >= 0.90"));
-        Report.Line($"sender waits (ours, all runs): {await alice.Page.EvaluateAsync<string>("() => JSON.stringify(window.cybernetDebug.stats)")}");
+        Report.Line($"sender (ours, all runs; worker ms in total): {await alice.Page.EvaluateAsync<string>("() => JSON.stringify(window.cybernetDebug.stats)")}");
+        Report.Line($"receiver (ours, all runs; worker ms in total): {await bob.Page.EvaluateAsync<string>("() => JSON.stringify(window.cybernetDebug.stats)")}");
         Report.Line($"receiver browser memory (all its processes, PSS) idle before: {idleReceiver / MiB} MiB");
         Report.Line($"receiver peak, ours: {string.Join(", ", oursPeak.Select(p => $"{p / MiB} MiB"))}; bare: {string.Join(", ", barePeak.Select(p => $"{p / MiB} MiB"))}");
         Report.Line(string.Create(CultureInfo.InvariantCulture, $"receiver peak ratio (max ours / max bare): {oursPeak.Max() / (double)barePeak.Max():0.00}"));

@@ -226,6 +226,18 @@ class App {
     const rec = this.transfers.record(fid);
     if (!rec) return;
     const file = await Disk.file(fid);
+    const picker = (window as unknown as { showSaveFilePicker?: (o: { suggestedName: string }) => Promise<FileSystemFileHandle> }).showSaveFilePicker;
+    if (save && picker) {
+      // Where the browser lets the user pick a place: disk to disk, streamed.
+      try {
+        const target = await picker({ suggestedName: rec.name });
+        await file.stream().pipeTo(await target.createWritable());
+        return;
+      } catch (err) {
+        if (err instanceof DOMException && err.name === "AbortError") return; // the user closed the dialog
+        // Otherwise fall back to an ordinary download below.
+      }
+    }
     const url = URL.createObjectURL(save || !rec.type ? file : new Blob([file], { type: rec.type }));
     if (save) {
       const a = document.createElement("a");

@@ -10,11 +10,18 @@ export type WorkerRequest =
   /** Sender: every byte was fed; reply with the SHA-256. */
   | { op: "digest"; fid: string; size: number };
 
+/** Milliseconds the worker spent so far, in total. */
+export interface WorkerTime {
+  writeMs: number;
+  hashMs: number;
+  flushMs: number;
+}
+
 export type WorkerReply =
   | { op: "opened"; fid: string }
   | { op: "checkpoint"; fid: string; offset: number; state: Uint8Array }
-  | { op: "complete"; fid: string; sha256: string }
-  | { op: "hashed"; fid: string; sha256: string }
+  | { op: "complete"; fid: string; sha256: string; spent: WorkerTime }
+  | { op: "hashed"; fid: string; sha256: string; spent: WorkerTime }
   | { op: "deleted"; fid: string }
   | { op: "error"; fid: string; error: string };
 

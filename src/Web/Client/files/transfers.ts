@@ -21,7 +21,7 @@
 //   chunk for free. (Not measured separately: said plainly in docs/benchmarks.md.)
 import type { PeerDirectory } from "../peers.js";
 import type { TransferStore } from "../store.js";
-import { Disk, type WorkerReply } from "./disk.js";
+import { Disk, type WorkerReply, type WorkerTime } from "./disk.js";
 import { RateMeter, ReceiveCursor, SendWindow } from "./ledger.js";
 import { formatBytes, safeFileName } from "./names.js";
 import { CHUNK_HEADER_BYTES, type CancelReason, type Control, type OfferedFile, decodeChunkHeader, decodeControl, encodeChunk, encodeControl } from "./protocol.js";
@@ -39,7 +39,7 @@ export const FILE_TUNING = {
 };
 
 /** Why the sender waited, counted (for the benchmark and for tuning): a full send queue, or the receiver's disk. */
-export const FILE_STATS = { queueFull: 0, windowFull: 0, readWaitMs: 0 };
+export const FILE_STATS = { queueFull: 0, windowFull: 0, readWaitMs: 0, worker: null as WorkerTime | null };
 
 export type TransferStatus =
   /** Out: the peer is offline; the offer goes when they come online. */
@@ -144,7 +144,10 @@ export class Transfers {
   ) {
     this.disk = new Disk((r) => void this.onDisk(r), workerUrl);
     this.hasher = new Disk((r) => {
-      if (r.op === "hashed") this.hashWaiters.get(r.fid)?.(r.sha256);
+      if (r.op === "hashed") {
+        FILE_STATS.worker = r.spent;
+        this.hashWaiters.get(r.fid)?.(r.sha256);
+      }
       if (r.op === "error") this.hashWaiters.get(r.fid)?.("");
     }, workerUrl);
   }
@@ -350,6 +353,7 @@ export class Transfers {
         this.control(l, { t: "ack", fid: r.fid, offset: r.offset });
         break;
       case "complete":
+        FILE_STATS.worker = r.spent;
         l.computed = r.sha256;
         if (l.rec.status !== "cancelled") await this.setStatus(l, "verifying");
         await this.verify(l);
