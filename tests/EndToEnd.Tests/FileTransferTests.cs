@@ -252,6 +252,29 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task A_contact_on_two_devices_sees_the_offer_on_both_and_takes_it_on_one()
+    {
+        var (alice, bob) = await PairAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        await using var bobPhone = await bob.SignInOnAnotherDeviceAsync(fixture.Browser, fixture.Web);
+        await bobPhone.OpenConversationAsync("Alice Liddell");
+        await Assertions.Expect(alice.ContactRow("Bob Builder")).ToContainTextAsync("Online on 2 devices", new() { Timeout = Person.Patience });
+        await Assertions.Expect(bobPhone.Page.Locator("#link-state")).ToHaveAttributeAsync("data-state", "direct", new() { Timeout = Person.Patience });
+
+        var path = MakeFile("for-any-device.bin", 4 * MiB);
+        await alice.Page.SetInputFilesAsync("#file-input", path);
+        await Assertions.Expect(Card(bob, "in")).ToHaveAttributeAsync("data-status", "offered", new() { Timeout = Person.Patience });
+        var onPhone = Card(bobPhone, "in");
+        await Assertions.Expect(onPhone).ToHaveAttributeAsync("data-status", "offered", new() { Timeout = Person.Patience });
+        await onPhone.Locator("button[data-action=accept]").ClickAsync();
+        await Assertions.Expect(onPhone).ToHaveAttributeAsync("data-status", "done", new() { Timeout = Transfer });
+        Assert.Equal(Sha256(path), await onPhone.GetAttributeAsync("data-sha256"));
+        // Taken on the phone: the laptop's copy of the offer goes away.
+        await Assertions.Expect(bob.Page.Locator("li.transfer[data-dir=in]")).ToHaveCountAsync(0, new() { Timeout = Person.Patience });
+    }
+
+    [Fact]
     public async Task A_file_offered_to_an_offline_contact_is_a_count_and_size_on_the_server_and_arrives_when_both_are_online()
     {
         var (alice, bob) = await PairAsync();

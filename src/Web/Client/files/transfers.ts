@@ -282,11 +282,13 @@ export class Transfers {
     this.sendOffers(peer, session);
     for (const l of this.live.values()) {
       if (l.rec.peer !== peer || l.rec.dir !== "in") continue;
-      if (l.rec.status === "interrupted" || l.rec.status === "queued" || l.rec.status === "active" || (l.rec.status === "paused" && !this.channelOf(l))) {
-        if (l.rec.status !== "paused") l.rec.status = "queued";
-        l.rec.session = session;
-        this.startReceiving(l);
-      }
+      const resumable = l.rec.status === "interrupted" || l.rec.status === "queued" || l.rec.status === "active" || l.rec.status === "paused";
+      // A transfer still flowing from another of their sessions is left alone. A new link to the bound session means
+      // the old one is gone, whatever its state says: resume from the checkpoint.
+      if (!resumable || (l.rec.status !== "interrupted" && l.rec.session !== session && this.channelOf(l))) continue;
+      if (l.rec.status !== "paused") l.rec.status = "queued";
+      l.rec.session = session;
+      this.startReceiving(l);
     }
     this.events.changed(peer);
   }
@@ -596,6 +598,16 @@ export class Transfers {
         // Only when none of their sessions has it: the tab that held it may just not be back yet.
         if (this.peers.filesSessions(peer).every((s) => l.unknownFrom!.has(s))) {
           await this.stop(l, "failed", "The sender no longer has this file (their tab was closed or reloaded). Ask them to send it again.");
+        } else if (l.rec.session === session) {
+          // Not this session: ask another of theirs that has not answered yet (or the next one to connect).
+          delete l.rec.session;
+          const other = this.peers.filesSessions(peer).find((s) => !l.unknownFrom!.has(s));
+          if (other) {
+            l.rec.session = other;
+            this.startReceiving(l);
+          } else {
+            await this.interrupt(l);
+          }
         }
         return;
       }
