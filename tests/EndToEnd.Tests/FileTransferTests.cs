@@ -308,6 +308,9 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
         var outgoing = Card(alice, "out");
 
         await WaitForBytesAsync(incoming, 20 * MiB);
+        await Assertions.Expect(incoming.Locator(".transfer-status")).ToContainTextAsync("/s", new() { Timeout = Person.Patience });
+        await Assertions.Expect(incoming.Locator(".transfer-status")).ToContainTextAsync("left");
+        await bob.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "files-active.png") });
         await incoming.Locator("button[data-action=pause]").ClickAsync();
         await Assertions.Expect(outgoing).ToHaveAttributeAsync("data-status", "paused", new() { Timeout = Person.Patience });
         await Assertions.Expect(outgoing).ToContainTextAsync("Paused by Bob Builder");

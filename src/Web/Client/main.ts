@@ -139,7 +139,7 @@ class App {
     // Moving bars and figures, in place, a few times a second while a conversation with moving files is open.
     setInterval(() => {
       const peer = this.conversation.openPeer;
-      if (peer && this.transferList) this.transferList.tick(this.transfers.list(peer), this.conversation.peerName, (fid) => this.transfers.progress(fid));
+      if (peer && this.transferList) this.transferList.tick(this.transfers.list(peer), this.conversation.peerName, (fid) => this.transfers.progress(fid), this.transfers.usage());
     }, 250);
     // For end-to-end tests and benchmarks: cut every link to a peer, as a network drop would; try other file tunings.
     (window as unknown as { cybernetDebug: unknown }).cybernetDebug = { dropLinks: (peer: string) => this.peers.dropAll(peer), tuning: FILE_TUNING, stats: FILE_STATS };

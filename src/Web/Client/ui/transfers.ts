@@ -89,12 +89,14 @@ export class TransferList {
   render(transfers: TransferRecord[], peerName: string, progress: (fid: string) => Progress, usage: string | null): void {
     this.root.hidden = transfers.length === 0;
     const items = transfers.map((t) => this.item(t, peerName, progress(t.fid)));
-    const heading = h("li", { class: "transfers-heading" }, h("span", {}, "Files"), usage ? h("span", { class: "muted", id: "files-usage" }, usage) : null);
+    const heading = h("li", { class: "transfers-heading" }, h("span", {}, "Files"), h("span", { class: "muted", id: "files-usage" }, usage ?? ""));
     this.root.querySelector("ul")!.replaceChildren(heading, ...items);
   }
 
   /** Moves the bars and figures of moving transfers in place (several times a second, no re-render). */
-  tick(transfers: TransferRecord[], peerName: string, progress: (fid: string) => Progress): void {
+  tick(transfers: TransferRecord[], peerName: string, progress: (fid: string) => Progress, usage: string | null): void {
+    const usageLine = this.root.querySelector("#files-usage");
+    if (usageLine && usage) usageLine.textContent = usage;
     for (const t of transfers) {
       if (t.status !== "active" && t.status !== "paused" && t.status !== "interrupted") continue;
       const li = this.root.querySelector<HTMLElement>(`li.transfer[data-fid="${t.fid}"]`);
