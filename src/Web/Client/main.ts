@@ -44,6 +44,7 @@ class App {
         // Gone from the server means gone: links to its sessions are dead even where the browser has not noticed yet
         // (a closed laptop says no goodbye), so offers wait for the contact's return instead of going into the void.
         if (p.state === "offline" || (p.userId === this.userId && p.devices <= 1)) this.peers?.dropAll(p.userId);
+        void this.transfers?.onPresence(p.userId);
         this.sidebar.updatePresence(p.userId);
         if (this.conversation.openPeer === p.userId) this.conversation.setPresence(p);
         this.reachOut();
@@ -134,7 +135,9 @@ class App {
         if (this.conversation.openPeer === peer) this.conversation.setOutbox(count);
       },
     });
-    this.transfers = new Transfers(store.transfers, this.peers, this.link, { changed: (peer) => this.onTransfersChanged(peer) });
+    this.transfers = new Transfers(store.transfers, this.peers, this.link, { changed: (peer) => this.onTransfersChanged(peer) }, (peer) =>
+      peer === this.userId ? this.sidebar.otherDevices() : (this.presence.get(peer)?.devices ?? 1),
+    );
     await this.transfers.load();
     // Moving bars and figures, in place, a few times a second while a conversation with moving files is open.
     setInterval(() => {

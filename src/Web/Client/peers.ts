@@ -67,6 +67,11 @@ export class PeerDirectory {
     return this.links.get(userId)?.get(sessionId)?.files ?? null;
   }
 
+  /** Every (user, session) with an open "files" channel. */
+  allFilesSessions(): [string, string][] {
+    return [...this.links.keys()].flatMap((user) => this.filesSessions(user).map((s): [string, string] => [user, s]));
+  }
+
   /** The sessions of a contact with an open "files" channel. */
   filesSessions(userId: string): string[] {
     return [...(this.links.get(userId)?.values() ?? [])].filter((l) => l.files !== null).map((l) => l.sessionId);

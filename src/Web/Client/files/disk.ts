@@ -1,7 +1,8 @@
 // The main thread's view of the disk worker: requests, replies, and the received files on disk.
 
 export type WorkerRequest =
-  | { op: "open"; fid: string; size: number; offset: number; state: Uint8Array | null; checkpointEvery: number }
+  /** epoch: the main thread's generation of this transfer; every reply about the opened file carries it back. */
+  | { op: "open"; fid: string; epoch: number; size: number; offset: number; state: Uint8Array | null; checkpointEvery: number }
   | { op: "write"; fid: string; offset: number; buffer: ArrayBuffer }
   | { op: "close"; fid: string }
   | { op: "delete"; fid: string }
@@ -18,12 +19,12 @@ export interface WorkerTime {
 }
 
 export type WorkerReply =
-  | { op: "opened"; fid: string }
-  | { op: "checkpoint"; fid: string; offset: number; state: Uint8Array }
-  | { op: "complete"; fid: string; sha256: string; spent: WorkerTime }
+  | { op: "opened"; fid: string; epoch: number }
+  | { op: "checkpoint"; fid: string; epoch: number; offset: number; state: Uint8Array }
+  | { op: "complete"; fid: string; epoch: number; sha256: string; spent: WorkerTime }
   | { op: "hashed"; fid: string; sha256: string; spent: WorkerTime }
   | { op: "deleted"; fid: string }
-  | { op: "error"; fid: string; error: string };
+  | { op: "error"; fid: string; epoch?: number | undefined; error: string };
 
 export class Disk {
   private readonly worker: Worker;

@@ -140,6 +140,8 @@ export class Transfers {
     private readonly peers: PeerDirectory,
     private readonly hub: FilesHub,
     private readonly events: TransferEvents,
+    /** How many devices the peer is signed in on (from presence): a "not here" from fewer sessions is not final. */
+    private readonly devicesOf: (peer: string) => number = () => 1,
     workerUrl?: string,
   ) {
     this.disk = new Disk((r) => void this.onDisk(r), workerUrl);
@@ -170,6 +172,8 @@ export class Transfers {
       this.live.set(rec.fid, this.liveOf(rec));
     }
     await Disk.sweep(keep).catch(() => undefined);
+    // Links that opened while the records were loading: offers and resumes for them now.
+    for (const [peer, session] of this.peers.allFilesSessions()) this.onFilesOpen(peer, session);
     for (const peer of peersToWithdraw) void this.hub.setPendingFiles(peer, 0, 0).catch(() => undefined);
   }
 
@@ -280,6 +284,13 @@ export class Transfers {
   /** A "files" channel opened to one session of a peer: offers go out, interrupted transfers resume. */
   onFilesOpen(peer: string, session: string): void {
     this.sendOffers(peer, session);
+    // A result lost with the link would leave the sender waiting: say it again (a finished sender ignores it).
+    const recent = Date.now() - 24 * 3600_000;
+    for (const l of this.live.values()) {
+      if (l.rec.peer === peer && l.rec.dir === "in" && l.rec.status === "done" && l.rec.ts > recent) {
+        this.peers.filesChannel(peer, session)?.send(encodeControl({ t: "result", fid: l.rec.fid, ok: true }));
+      }
+    }
     for (const l of this.live.values()) {
       if (l.rec.peer !== peer || l.rec.dir !== "in") continue;
       const resumable = l.rec.status === "interrupted" || l.rec.status === "queued" || l.rec.status === "active" || l.rec.status === "paused";
@@ -339,13 +350,15 @@ export class Transfers {
     delete l.computed;
     l.opened = true;
     if (l.rec.offset > 0) l.rec.resumes = [...(l.rec.resumes ?? []), l.rec.offset];
-    this.disk.post({ op: "open", fid: l.rec.fid, size: l.rec.size, offset: l.rec.offset, state: l.rec.hashState ?? null, checkpointEvery: FILE_TUNING.checkpointBytes });
+    this.disk.post({ op: "open", fid: l.rec.fid, epoch: l.gen, size: l.rec.size, offset: l.rec.offset, state: l.rec.hashState ?? null, checkpointEvery: FILE_TUNING.checkpointBytes });
     this.control(l, { t: "resume", fid: l.rec.fid, offset: l.rec.offset });
   }
 
   private async onDisk(r: WorkerReply): Promise<void> {
     const l = this.live.get(r.fid);
     if (!l || l.rec.dir !== "in") return;
+    // A reply about a file as opened before the transfer was stopped or repositioned is out of date.
+    if ("epoch" in r && r.epoch !== undefined && r.epoch !== l.gen) return;
     switch (r.op) {
       case "checkpoint":
         l.cursor?.checkpointed(r.offset);
@@ -357,13 +370,14 @@ export class Transfers {
       case "complete":
         FILE_STATS.worker = r.spent;
         l.computed = r.sha256;
-        if (l.rec.status !== "cancelled") await this.setStatus(l, "verifying");
+        if (FINISHED.has(l.rec.status)) return;
+        await this.setStatus(l, "verifying");
         await this.verify(l);
         break;
       case "error":
         if (FINISHED.has(l.rec.status)) return;
         this.control(l, { t: "cancel", fid: r.fid, reason: r.error === "quota" ? "space" : "disk" });
-        await this.stop(l, "failed", r.error === "quota" ? "This device ran out of space for received files (storage quota exceeded)." : `Could not write the file to disk (${r.error}).`);
+        await this.stop(l, "failed", r.error.startsWith("Error: lost") ? "Part of the file on this device is gone (was site data cleared?). Ask for it again." : r.error === "quota" ? "This device ran out of space for received files (storage quota exceeded)." : `Could not write the file to disk (${r.error}).`);
         break;
       default:
         break;
@@ -544,6 +558,11 @@ export class Transfers {
       }
       case "decline":
         if (l.rec.dir !== "out" || FINISHED.has(l.rec.status)) return;
+        if (!fromBound) {
+          // Another device of theirs is receiving it already: this one's stale offer is withdrawn, nothing else.
+          this.peers.filesChannel(peer, session)?.send(encodeControl({ t: "taken", fid: l.rec.fid }));
+          return;
+        }
         for (const other of this.peers.filesSessions(peer)) if (other !== session) this.peers.filesChannel(peer, other)?.send(encodeControl({ t: "taken", fid: l.rec.fid }));
         await this.stop(l, "declined", "They declined it.");
         return;
@@ -565,6 +584,7 @@ export class Transfers {
           l.rec.offset = l.rec.size;
           l.rec.sha256 = await l.hash!;
           await this.setStatus(l, "done");
+          this.hasher.post({ op: "close", fid: l.rec.fid });
         } else {
           await this.stop(l, "failed", "It arrived damaged on their side (SHA-256 mismatch) and was discarded. Send it again.");
         }
@@ -587,7 +607,18 @@ export class Transfers {
         else await this.stop(l, "cancelled", "They cancelled it.");
         return;
       case "taken":
-        if (l.rec.dir !== "in" || l.rec.status !== "offered") return;
+        if (l.rec.dir !== "in" || FINISHED.has(l.rec.status)) return;
+        if (l.rec.status !== "offered") {
+          // Our resume met a sender that still sees an older link of ours: ask again once it has noticed.
+          await this.interrupt(l);
+          setTimeout(() => {
+            if (l.rec.status === "interrupted" && this.peers.filesChannel(peer, session)) {
+              l.rec.session = session;
+              this.startReceiving(l);
+            }
+          }, 3_000);
+          return;
+        }
         this.live.delete(l.rec.fid);
         await this.store.delete(l.rec.fid);
         this.events.changed(peer);
@@ -596,8 +627,8 @@ export class Transfers {
         if (l.rec.dir !== "in" || FINISHED.has(l.rec.status)) return;
         (l.unknownFrom ??= new Set()).add(session);
         // Only when none of their sessions has it: the tab that held it may just not be back yet.
-        if (this.peers.filesSessions(peer).every((s) => l.unknownFrom!.has(s))) {
-          await this.stop(l, "failed", "The sender no longer has this file (their tab was closed or reloaded). Ask them to send it again.");
+        if (await this.failIfGone(l)) {
+          // Every device of theirs said so.
         } else if (l.rec.session === session) {
           // Not this session: ask another of theirs that has not answered yet (or the next one to connect).
           delete l.rec.session;
@@ -627,6 +658,20 @@ export class Transfers {
     }
     this.events.changed(peer);
     void this.hub.clearPending(peer, "file").catch(() => undefined);
+  }
+
+  /** The peer's presence changed: a transfer that every one of their devices disowns has failed for good. */
+  async onPresence(peer: string): Promise<void> {
+    for (const l of [...this.live.values()]) {
+      if (l.rec.peer === peer && l.rec.dir === "in" && l.unknownFrom && !FINISHED.has(l.rec.status)) await this.failIfGone(l);
+    }
+  }
+
+  private async failIfGone(l: Live): Promise<boolean> {
+    const open = this.peers.filesSessions(l.rec.peer);
+    if (!l.unknownFrom || !open.every((s) => l.unknownFrom!.has(s)) || l.unknownFrom.size < this.devicesOf(l.rec.peer)) return false;
+    await this.stop(l, "failed", "The sender no longer has this file (their tab was closed or reloaded). Ask them to send it again.");
+    return true;
   }
 
   // ----- shared -----

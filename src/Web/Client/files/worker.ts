@@ -14,6 +14,7 @@ interface SyncAccessHandle {
 }
 
 interface Incoming {
+  epoch: number;
   handle: SyncAccessHandle;
   hasher: IHasher;
   size: number;
@@ -34,7 +35,7 @@ let queue: Promise<void> = Promise.resolve();
 scope.onmessage = (e) => {
   const request = e.data;
   queue = queue.then(() => handle(request)).catch((err: unknown) => {
-    if ("fid" in request) scope.postMessage({ op: "error", fid: request.fid, error: describe(err) });
+    if ("fid" in request) scope.postMessage({ op: "error", fid: request.fid, epoch: request.op === "open" ? request.epoch : open.get(request.fid)?.epoch, error: describe(err) });
   });
 };
 
@@ -49,13 +50,17 @@ async function handle(request: WorkerRequest): Promise<void> {
       closeOne(request.fid);
       const file = await (await folder()).getFileHandle(request.fid, { create: true });
       const handle = await lockFile(file);
+      if (handle.getSize() < request.offset) {
+        handle.close();
+        throw new Error("lost: the file on disk is shorter than its last checkpoint");
+      }
       // Whatever lies past the checkpoint was never acknowledged: it is written again.
       handle.truncate(request.offset);
       const hasher = await createSHA256();
       if (request.state && request.offset > 0) hasher.load(request.state);
       else hasher.init();
-      open.set(request.fid, { handle, hasher, size: request.size, written: request.offset, lastCheckpoint: request.offset, checkpointEvery: request.checkpointEvery });
-      scope.postMessage({ op: "opened", fid: request.fid });
+      open.set(request.fid, { epoch: request.epoch, handle, hasher, size: request.size, written: request.offset, lastCheckpoint: request.offset, checkpointEvery: request.checkpointEvery });
+      scope.postMessage({ op: "opened", fid: request.fid, epoch: request.epoch });
       if (request.size === request.offset) finish(request.fid);
       return;
     }
@@ -91,6 +96,8 @@ async function handle(request: WorkerRequest): Promise<void> {
     case "feed": {
       let f = outgoing.get(request.fid);
       if (!f) {
+        // A resume after the digest was taken sends bytes again: nothing more to hash.
+        if (request.offset !== 0) return;
         const hasher = await createSHA256();
         hasher.init();
         f = { hasher, at: 0 };
@@ -146,7 +153,7 @@ function checkpoint(fid: string, f: Incoming): void {
   spent.flushMs += performance.now() - t0;
   f.lastCheckpoint = f.written;
   const state = f.hasher.save();
-  scope.postMessage({ op: "checkpoint", fid, offset: f.written, state }, [state.buffer]);
+  scope.postMessage({ op: "checkpoint", fid, epoch: f.epoch, offset: f.written, state }, [state.buffer]);
 }
 
 function finish(fid: string): void {
@@ -156,7 +163,7 @@ function finish(fid: string): void {
   f.handle.flush();
   f.handle.close();
   open.delete(fid);
-  scope.postMessage({ op: "complete", fid, sha256: f.hasher.digest("hex"), spent: { ...spent } });
+  scope.postMessage({ op: "complete", fid, epoch: f.epoch, sha256: f.hasher.digest("hex"), spent: { ...spent } });
 }
 
 function closeOne(fid: string): void {
