@@ -151,11 +151,6 @@ public static class FileTransfer
         var card = bob.Page.Locator($"li.transfer[data-fid=\"{fid}\"]");
         var clock = Stopwatch.StartNew();
         await card.Locator("button[data-action=accept]").ClickAsync();
-        if (Environment.GetEnvironmentVariable("BENCH_PROFILE") == "1")
-        {
-            await ProfileAsync(alice.Page, bob.Page);
-        }
-
         await bob.Page.WaitForSelectorAsync($"li.transfer[data-fid=\"{fid}\"][data-status=done], li.transfer[data-fid=\"{fid}\"][data-status=failed]", new() { Timeout = 600_000 });
         var seconds = clock.Elapsed.TotalSeconds;
         var sha = await card.GetAttributeAsync("data-sha256");
@@ -185,33 +180,6 @@ public static class FileTransfer
         await receiver.EvaluateAsync("() => window.bare.pc.close()");
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bare: {size / (double)MiB / seconds:0.0} MiB/s"));
         return seconds;
-    }
-
-    /// <summary>Samples both pages' JavaScript for a few seconds mid-transfer and prints the costliest functions.</summary>
-    private static async Task ProfileAsync(IPage sender, IPage receiver)
-    {
-        var sessions = new[] { await sender.Context.NewCDPSessionAsync(sender), await receiver.Context.NewCDPSessionAsync(receiver) };
-        foreach (var s in sessions)
-        {
-            await s.SendAsync("Profiler.enable");
-            await s.SendAsync("Profiler.start");
-        }
-
-        await Task.Delay(8000);
-        foreach (var (s, name) in sessions.Zip(["sender", "receiver"]))
-        {
-            var result = await s.SendAsync("Profiler.stop");
-            var profile = result!.Value.GetProperty("profile");
-            var nodes = profile.GetProperty("nodes").EnumerateArray().ToDictionary(n => n.GetProperty("id").GetInt32(), n => n.GetProperty("callFrame"));
-            var hits = profile.GetProperty("samples").EnumerateArray().GroupBy(x => x.GetInt32()).ToDictionary(g => g.Key, g => g.Count());
-            var total = hits.Values.Sum();
-            Console.Error.WriteLine($"-- {name}: {total} samples");
-            foreach (var (label, count) in hits.GroupBy(h => { var f = nodes[h.Key]; return $"{f.GetProperty("functionName").GetString()} {Path.GetFileName(f.GetProperty("url").GetString())}:{f.GetProperty("lineNumber").GetInt32()}"; })
-                .Select(g => (g.Key, g.Sum(x => x.Value))).OrderByDescending(x => x.Item2).Take(12))
-            {
-                Console.Error.WriteLine($"{count * 100.0 / total,5:0.0}% {label}");
-            }
-        }
     }
 
     private static Task<IBrowserContext> LaunchAsync(IPlaywright playwright, string userDataDir, Uri web) =>
