@@ -16,9 +16,8 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
     [Fact]
     public async Task A_50_MiB_file_arrives_on_the_receivers_disk_with_a_matching_SHA256()
     {
-        var (alice, bob) = await PairAsync();
-        await using var _ = alice;
-        await using var __ = bob;
+        await using var pair = await PairAsync();
+        var (alice, bob) = pair;
         var path = MakeFile("holiday.mp4", 50 * MiB);
 
         await alice.Page.SetInputFilesAsync("#file-input", path);
@@ -57,9 +56,8 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
     [Fact]
     public async Task Several_files_at_once_an_empty_one_a_unicode_one_and_a_hostile_name_arrive_safely()
     {
-        var (alice, bob) = await PairAsync();
-        await using var _ = alice;
-        await using var __ = bob;
+        await using var pair = await PairAsync();
+        var (alice, bob) = pair;
         var paths = new[]
         {
             MakeFile("report.pdf", 3 * MiB),
@@ -103,9 +101,8 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
     [Fact]
     public async Task Files_dropped_on_the_conversation_pasted_into_the_composer_or_picked_as_a_folder_are_offered()
     {
-        var (alice, bob) = await PairAsync();
-        await using var _ = alice;
-        await using var __ = bob;
+        await using var pair = await PairAsync();
+        var (alice, bob) = pair;
 
         // A real drop event with files in its DataTransfer, as the browser makes one when files are dragged in.
         await alice.Page.EvaluateAsync("""
@@ -144,9 +141,8 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
     [Fact]
     public async Task A_declined_file_tells_the_sender_and_nothing_moves()
     {
-        var (alice, bob) = await PairAsync();
-        await using var _ = alice;
-        await using var __ = bob;
+        await using var pair = await PairAsync();
+        var (alice, bob) = pair;
         await alice.Page.SetInputFilesAsync("#file-input", MakeFile("unwanted.zip", 1 * MiB));
         var incoming = Card(bob, "in");
         await incoming.Locator("button[data-action=decline]").ClickAsync(new() { Timeout = Person.Patience });
@@ -159,9 +155,8 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
     [Fact]
     public async Task Cancel_works_from_either_side_and_the_partial_file_is_deleted()
     {
-        var (alice, bob) = await PairAsync();
-        await using var _ = alice;
-        await using var __ = bob;
+        await using var pair = await PairAsync();
+        var (alice, bob) = pair;
 
         // The sender withdraws an offer before it is answered.
         await alice.Page.SetInputFilesAsync("#file-input", MakeFile("first.bin", 1 * MiB));
@@ -181,15 +176,14 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
         await Assertions.Expect(outgoing).ToHaveAttributeAsync("data-status", "cancelled", new() { Timeout = Person.Patience });
         await Assertions.Expect(outgoing).ToContainTextAsync("They cancelled it.");
         var fid = await incoming.GetAttributeAsync("data-fid");
-        await WaitForAsync(bob, $"async () => {{ try {{ await (await (await navigator.storage.getDirectory()).getDirectoryHandle('received')).getFileHandle('{fid}'); return false; }} catch {{ return true; }} }}", "the partial file to be deleted");
+        await WaitUntilDeletedAsync(bob, fid, "the partial file to be deleted");
     }
 
     [Fact]
     public async Task A_transfer_cut_near_half_resumes_from_the_last_checkpoint_and_matches()
     {
-        var (alice, bob) = await PairAsync();
-        await using var _ = alice;
-        await using var __ = bob;
+        await using var pair = await PairAsync();
+        var (alice, bob) = pair;
         var path = MakeFile("big.iso", 200 * MiB);
         await alice.Page.SetInputFilesAsync("#file-input", path);
         var incoming = Card(bob, "in");
@@ -211,9 +205,8 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
     [Fact]
     public async Task The_receivers_tab_reloaded_mid_transfer_resumes_from_what_it_wrote()
     {
-        var (alice, bob) = await PairAsync();
-        await using var _ = alice;
-        await using var __ = bob;
+        await using var pair = await PairAsync();
+        var (alice, bob) = pair;
         var path = MakeFile("movie.mkv", 200 * MiB);
         await alice.Page.SetInputFilesAsync("#file-input", path);
         var incoming = Card(bob, "in");
@@ -254,9 +247,8 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
     [Fact]
     public async Task A_contact_on_two_devices_sees_the_offer_on_both_and_takes_it_on_one()
     {
-        var (alice, bob) = await PairAsync();
-        await using var _ = alice;
-        await using var __ = bob;
+        await using var pair = await PairAsync();
+        var (alice, bob) = pair;
         await using var bobPhone = await bob.SignInOnAnotherDeviceAsync(fixture.Browser, fixture.Web);
         await bobPhone.OpenConversationAsync("Alice Liddell");
         await Assertions.Expect(alice.ContactRow("Bob Builder")).ToContainTextAsync("Online on 2 devices", new() { Timeout = Person.Patience });
@@ -298,9 +290,8 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
     [Fact]
     public async Task Either_side_pauses_only_it_resumes_and_the_file_still_matches()
     {
-        var (alice, bob) = await PairAsync();
-        await using var _ = alice;
-        await using var __ = bob;
+        await using var pair = await PairAsync();
+        var (alice, bob) = pair;
         var path = MakeFile("paused.bin", 300 * MiB);
         await alice.Page.SetInputFilesAsync("#file-input", path);
         var incoming = Card(bob, "in");
@@ -333,9 +324,8 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
     [Fact]
     public async Task A_sender_that_vanishes_mid_transfer_leaves_it_waiting_and_then_says_the_file_is_gone()
     {
-        var (alice, bob) = await PairAsync();
-        await using var _ = alice;
-        await using var __ = bob;
+        await using var pair = await PairAsync();
+        var (alice, bob) = pair;
         await alice.Page.SetInputFilesAsync("#file-input", MakeFile("gone.bin", 300 * MiB));
         var incoming = Card(bob, "in");
         await incoming.Locator("button[data-action=accept]").ClickAsync(new() { Timeout = Person.Patience });
@@ -358,9 +348,8 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
     [Fact]
     public async Task A_file_larger_than_the_receivers_free_space_is_refused_with_a_reason_on_both_sides()
     {
-        var (alice, bob) = await PairAsync();
-        await using var _ = alice;
-        await using var __ = bob;
+        await using var pair = await PairAsync();
+        var (alice, bob) = pair;
         // A sparse 1 TiB file: its size is real, it takes no disk, and it is never read.
         var path = Path.Combine(folder, "whole-disk.img");
         await using (var file = File.Create(path))
@@ -382,9 +371,8 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
     [Fact]
     public async Task A_file_damaged_on_the_way_fails_its_hash_check_and_is_not_kept()
     {
-        var (alice, bob) = await PairAsync();
-        await using var _ = alice;
-        await using var __ = bob;
+        await using var pair = await PairAsync();
+        var (alice, bob) = pair;
         await alice.Page.EvaluateAsync("() => window.cybernetDebug.tuning.corruptFirstChunk = true");
         await alice.Page.SetInputFilesAsync("#file-input", MakeFile("damaged.bin", 2 * MiB));
         var incoming = Card(bob, "in");
@@ -393,12 +381,22 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
         await Assertions.Expect(incoming).ToContainTextAsync("arrived damaged");
         Assert.Null(await incoming.GetAttributeAsync("data-sha256"));
         var fid = await incoming.GetAttributeAsync("data-fid");
-        await WaitForAsync(bob, $"async () => {{ try {{ await (await (await navigator.storage.getDirectory()).getDirectoryHandle('received')).getFileHandle('{fid}'); return false; }} catch {{ return true; }} }}", "the damaged file to be deleted");
+        await WaitUntilDeletedAsync(bob, fid, "the damaged file to be deleted");
         await Assertions.Expect(Card(alice, "out")).ToHaveAttributeAsync("data-status", "failed", new() { Timeout = Person.Patience });
         await Assertions.Expect(Card(alice, "out")).ToContainTextAsync("arrived damaged on their side");
     }
 
-    private async Task<(Person Alice, Person Bob)> PairAsync()
+    /// <summary>Two contacts with each other's conversation open and a direct link; disposing closes both browsers' contexts.</summary>
+    private sealed record Pair(Person Alice, Person Bob) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Alice.DisposeAsync();
+            await Bob.DisposeAsync();
+        }
+    }
+
+    private async Task<Pair> PairAsync()
     {
         var alice = await Person.SignUpAsync(fixture.Browser, fixture.Web, "alice", "Alice Liddell");
         var bob = await Person.SignUpAsync(fixture.Browser, fixture.Web, "bob", "Bob Builder");
@@ -406,7 +404,7 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
         await alice.OpenConversationAsync("Bob Builder");
         await bob.OpenConversationAsync("Alice Liddell");
         await Assertions.Expect(alice.Page.Locator("#link-state")).ToHaveAttributeAsync("data-state", "direct", new() { Timeout = Person.Patience });
-        return (alice, bob);
+        return new Pair(alice, bob);
     }
 
     private static ILocator Card(Person person, string dir, string? name = null)
@@ -451,6 +449,10 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
             throw new TimeoutException($"Waited in vain for {what}.", error);
         }
     }
+
+    /// <summary>Waits until the received folder of the person's browser no longer holds the transfer's file.</summary>
+    private static Task WaitUntilDeletedAsync(Person person, string? fid, string what) =>
+        WaitForAsync(person, $"async () => {{ try {{ await (await (await navigator.storage.getDirectory()).getDirectoryHandle('received')).getFileHandle('{fid}'); return false; }} catch {{ return true; }} }}", what);
 
     private static async Task<string> HashOnDiskAsync(Person person, string? fid) =>
         await person.Page.EvaluateAsync<string>(

@@ -1,4 +1,5 @@
 // The chat protocol over a data channel, without the DOM: frames, their validation, message records.
+import { parseObject } from "./json.js";
 
 export const MAX_TEXT_LENGTH = 16_000;
 export const MAX_FRAME_CHARS = 64 * 1024;
@@ -38,15 +39,8 @@ export function encodeFrame(frame: Frame): string {
 
 /** Parses a frame from a peer; anything malformed or oversized is null and gets dropped. */
 export function decodeFrame(raw: unknown): Frame | null {
-  if (typeof raw !== "string" || raw.length > MAX_FRAME_CHARS) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return null;
-  }
-  if (typeof value !== "object" || value === null) return null;
-  const f = value as Record<string, unknown>;
+  const f = parseObject(raw, MAX_FRAME_CHARS);
+  if (!f) return null;
   switch (f["t"]) {
     case "msg":
       return isId(f["id"]) && typeof f["ts"] === "number" && Math.abs(f["ts"]) <= MAX_TIME &&

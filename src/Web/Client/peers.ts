@@ -1,5 +1,6 @@
 // All peer links of this session, by contact and by their session. Routes signals in and frames out.
 import { PeerLink, isPolite, type LinkState } from "./peer.js";
+import { parseObject } from "./json.js";
 import type { IceConfig, IncomingSignal } from "./types.js";
 
 export interface PeerHub {
@@ -154,14 +155,8 @@ export class PeerDirectory {
 
 /** An offer or answer must be a session description; a candidate an ICE candidate. Anything else is dropped. */
 export function isWellFormed(kind: string, payload: string): boolean {
-  let value: unknown;
-  try {
-    value = JSON.parse(payload);
-  } catch {
-    return false;
-  }
-  if (typeof value !== "object" || value === null) return false;
-  const v = value as Record<string, unknown>;
+  const v = parseObject(payload);
+  if (!v) return false;
   switch (kind) {
     case "offer":
     case "answer":

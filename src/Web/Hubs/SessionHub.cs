@@ -185,7 +185,13 @@ public sealed class SessionHub(
             throw new HubException("Unknown pending kind.");
         }
 
-        await MyGrain.ClearPendingOffers(Required(from), kind!);
+        if (Required(from) == Me)
+        {
+            // Something from my own other device: nothing was recorded for it (see SetPendingAsync).
+            return;
+        }
+
+        await MyGrain.ClearPendingOffers(from, kind!);
         await unseen.SeenAsync(Me, from, kind!, Context.ConnectionAborted);
     }
 

@@ -19,7 +19,6 @@ export interface WorkerTime {
 }
 
 export type WorkerReply =
-  | { op: "opened"; fid: string; epoch: number }
   | { op: "checkpoint"; fid: string; epoch: number; offset: number; state: Uint8Array }
   | { op: "complete"; fid: string; epoch: number; sha256: string; spent: WorkerTime }
   | { op: "hashed"; fid: string; sha256: string; spent: WorkerTime }

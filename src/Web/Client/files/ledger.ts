@@ -59,10 +59,6 @@ export class ReceiveCursor {
     this.checkpoint = checkpoint;
   }
 
-  get complete(): boolean {
-    return this.next >= this.size;
-  }
-
   /** A chunk is written only when it starts exactly where the last one ended and fits in the file. */
   offer(offset: number, length: number): ChunkVerdict {
     if (offset + length > this.size) return "beyond";

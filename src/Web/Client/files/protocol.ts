@@ -9,6 +9,8 @@
 // The file id is the transfer's UUID as 16 raw bytes: each chunk says which file and where it goes, so chunks of
 // different files may share the channel and a resumed transfer needs no renegotiated numbering.
 
+import { parseObject } from "../json.js";
+
 export const CHUNK_HEADER_BYTES = 32;
 const KIND_CHUNK = 1;
 
@@ -28,7 +30,6 @@ export interface OfferedFile {
 
 export type Control =
   | { t: "offer"; files: OfferedFile[] }
-  | { t: "accept"; fid: string }
   | { t: "decline"; fid: string }
   /** Receiver: send from this offset (what it holds on disk, hash included). */
   | { t: "resume"; fid: string; offset: number }
@@ -68,15 +69,8 @@ export function encodeControl(frame: Control): string {
 
 /** Parses a control frame from a peer; anything malformed or oversized is null and gets dropped. */
 export function decodeControl(raw: unknown): Control | null {
-  if (typeof raw !== "string" || raw.length > MAX_CONTROL_CHARS) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return null;
-  }
-  if (typeof value !== "object" || value === null) return null;
-  const f = value as Record<string, unknown>;
+  const f = parseObject(raw, MAX_CONTROL_CHARS);
+  if (!f) return null;
   const t = f["t"];
   if (t === "offer") {
     const files = f["files"];

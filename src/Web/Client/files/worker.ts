@@ -60,7 +60,6 @@ async function handle(request: WorkerRequest): Promise<void> {
       if (request.state && request.offset > 0) hasher.load(request.state);
       else hasher.init();
       open.set(request.fid, { epoch: request.epoch, handle, hasher, size: request.size, written: request.offset, lastCheckpoint: request.offset, checkpointEvery: request.checkpointEvery });
-      scope.postMessage({ op: "opened", fid: request.fid, epoch: request.epoch });
       if (request.size === request.offset) finish(request.fid);
       return;
     }
