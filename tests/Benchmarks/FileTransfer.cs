@@ -103,18 +103,25 @@ public static class FileTransfer
         List<double> ours = [], bare = [];
         List<long> oursPeak = [], barePeak = [], oursSenderPeak = [], bareSenderPeak = [];
         var idleReceiver = Memory.Of(receiverPid);
+        Dictionary<string, double> oursSenderCpu = [], oursReceiverCpu = [], bareSenderCpu = [], bareReceiverCpu = [];
         for (var run = 0; run < runs; run++)
         {
             using (var watch = Memory.Watch(receiverPid, senderPid))
             {
+                var (s0, r0) = (Cpu.Of(senderPid), Cpu.Of(receiverPid));
                 ours.Add(await OursAsync(alice, bob, path, size, expected));
+                oursSenderCpu = Cpu.Add(oursSenderCpu, Cpu.Minus(Cpu.Of(senderPid), s0));
+                oursReceiverCpu = Cpu.Add(oursReceiverCpu, Cpu.Minus(Cpu.Of(receiverPid), r0));
                 oursPeak.Add(watch.Peak[0]);
                 oursSenderPeak.Add(watch.Peak[1]);
             }
 
             using (var watch = Memory.Watch(receiverPid, senderPid))
             {
+                var (s0, r0) = (Cpu.Of(senderPid), Cpu.Of(receiverPid));
                 bare.Add(await BareAsync(bareSender, bareTab, size, (int)tuning["chunkBytes"], tuning["highWater"]));
+                bareSenderCpu = Cpu.Add(bareSenderCpu, Cpu.Minus(Cpu.Of(senderPid), s0));
+                bareReceiverCpu = Cpu.Add(bareReceiverCpu, Cpu.Minus(Cpu.Of(receiverPid), r0));
                 barePeak.Add(watch.Peak[0]);
                 bareSenderPeak.Add(watch.Peak[1]);
             }
@@ -133,6 +140,11 @@ public static class FileTransfer
         Report.Line($"receiver peak, ours: {string.Join(", ", oursPeak.Select(p => $"{p / MiB} MiB"))}; bare: {string.Join(", ", barePeak.Select(p => $"{p / MiB} MiB"))}");
         Report.Line(string.Create(CultureInfo.InvariantCulture, $"receiver peak ratio (max ours / max bare): {oursPeak.Max() / (double)barePeak.Max():0.00}"));
         Report.Line($"sender peak, ours: {string.Join(", ", oursSenderPeak.Select(p => $"{p / MiB} MiB"))}; bare: {string.Join(", ", bareSenderPeak.Select(p => $"{p / MiB} MiB"))}");
+        var gib = size * (double)runs / (1024.0 * MiB);
+        Report.Line($"sender CPU, ours: {Cpu.Describe(oursSenderCpu, gib)}");
+        Report.Line($"sender CPU, bare: {Cpu.Describe(bareSenderCpu, gib)}");
+        Report.Line($"receiver CPU, ours: {Cpu.Describe(oursReceiverCpu, gib)}");
+        Report.Line($"receiver CPU, bare: {Cpu.Describe(bareReceiverCpu, gib)}");
         foreach (var dir in dirs)
         {
             Directory.Delete(dir, recursive: true);
@@ -244,7 +256,10 @@ public sealed class Memory : IDisposable
 
     public static Memory Watch(params int[] roots) => new(roots);
 
-    public static long Of(int root)
+    public static long Of(int root) => Tree(root).Sum(Pss);
+
+    /// <summary>A process and all its descendants.</summary>
+    public static List<int> Tree(int root)
     {
         var children = new Dictionary<int, List<int>>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -266,18 +281,18 @@ public sealed class Memory : IDisposable
             }
         }
 
-        long total = 0;
+        var tree = new List<int>();
         var queue = new Queue<int>([root]);
         while (queue.TryDequeue(out var pid))
         {
-            total += Pss(pid);
+            tree.Add(pid);
             foreach (var child in children.GetValueOrDefault(pid) ?? [])
             {
                 queue.Enqueue(child);
             }
         }
 
-        return total;
+        return tree;
     }
 
     private static long Pss(int pid)

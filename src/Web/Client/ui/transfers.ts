@@ -102,7 +102,9 @@ export class TransferList {
       const li = this.root.querySelector<HTMLElement>(`li.transfer[data-fid="${t.fid}"]`);
       if (!li) continue;
       const p = progress(t.fid);
-      li.querySelector<HTMLElement>(".bar")!.style.width = `${t.size > 0 ? (p.bytes / t.size) * 100 : 100}%`;
+      const fraction = t.size > 0 ? p.bytes / t.size : 1;
+      li.querySelector<HTMLElement>(".bar")!.style.transform = `scaleX(${fraction})`;
+      li.querySelector(".progress")!.setAttribute("aria-valuenow", String(Math.floor(fraction * 100)));
       li.querySelector<HTMLElement>(".transfer-status")!.textContent = describeTransfer(t, peerName, p);
       li.dataset["bytes"] = String(p.bytes);
     }
@@ -127,7 +129,7 @@ export class TransferList {
         "span",
         { class: "transfer-body" },
         h("span", { class: "transfer-name", title: t.name }, t.name),
-        moving ? h("span", { class: "progress", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": String(Math.floor(pct)) }, h("span", { class: "bar", style: `width:${pct}%` })) : null,
+        moving ? h("span", { class: "progress", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": String(Math.floor(pct)) }, h("span", { class: "bar", style: `transform:scaleX(${pct / 100})` })) : null,
         h("span", { class: `transfer-status${t.status === "failed" || t.status === "cancelled" || t.status === "declined" ? " problem" : ""}` }, describeTransfer(t, peerName, p)),
       ),
       h(

@@ -1,0 +1,83 @@
+using System.Globalization;
+
+namespace Cybernet.Benchmarks;
+
+/// <summary>
+/// CPU time of a process tree, by process type and thread name ("renderer/WebRTC_Network"), from /proc: what a run
+/// cost, and where.
+/// </summary>
+public static class Cpu
+{
+    private static readonly double TicksPerSecond = 100; // USER_HZ on Linux
+
+    public static Dictionary<string, double> Of(int root)
+    {
+        var result = new Dictionary<string, double>();
+        foreach (var pid in Memory.Tree(root))
+        {
+            var label = Label(pid);
+            IEnumerable<string> tasks;
+            try
+            {
+                tasks = Directory.EnumerateDirectories($"/proc/{pid}/task").ToList();
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            foreach (var task in tasks)
+            {
+                try
+                {
+                    var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                    var open = stat.IndexOf('(');
+                    var close = stat.LastIndexOf(')');
+                    var name = new string(stat[(open + 1)..close].Where(c => !char.IsDigit(c)).ToArray()).TrimEnd('/', ' ', '_', '-');
+                    var fields = stat[(close + 2)..].Split(' ');
+                    var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                    var key = $"{label}/{name}";
+                    result[key] = result.GetValueOrDefault(key) + (ticks / TicksPerSecond);
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+
+        return result;
+    }
+
+    public static Dictionary<string, double> Minus(Dictionary<string, double> after, Dictionary<string, double> before) =>
+        after.ToDictionary(p => p.Key, p => p.Value - before.GetValueOrDefault(p.Key));
+
+    public static Dictionary<string, double> Add(Dictionary<string, double> a, Dictionary<string, double> b) =>
+        a.Keys.Union(b.Keys).ToDictionary(k => k, k => a.GetValueOrDefault(k) + b.GetValueOrDefault(k));
+
+    /// <summary>Total seconds, then the threads that took the most, per GiB moved.</summary>
+    public static string Describe(Dictionary<string, double> seconds, double gib, int top = 8) =>
+        string.Create(CultureInfo.InvariantCulture, $"{seconds.Values.Sum() / gib:0.0} s/GiB: ") +
+        string.Join(", ", seconds.Where(p => p.Value > 0).OrderByDescending(p => p.Value).Take(top)
+            .Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value / gib:0.0}")));
+
+    private static string Label(int pid)
+    {
+        try
+        {
+            // Chromium rewrites its children's command lines into one string: split on both.
+            var cmdline = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', ' ');
+            var type = cmdline.FirstOrDefault(a => a.StartsWith("--type=", StringComparison.Ordinal))?["--type=".Length..];
+            var sub = cmdline.FirstOrDefault(a => a.StartsWith("--utility-sub-type=", StringComparison.Ordinal))?.Split('.').ElementAtOrDefault(0)?["--utility-sub-type=".Length..];
+            return type switch
+            {
+                null => "browser",
+                "utility" => sub ?? "utility",
+                _ => type,
+            };
+        }
+        catch (IOException)
+        {
+            return "gone";
+        }
+    }
+}
