@@ -386,6 +386,99 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
         await Assertions.Expect(Card(alice, "out")).ToContainTextAsync("arrived damaged on their side");
     }
 
+    [Fact]
+    public async Task Save_to_writes_straight_into_the_chosen_file_which_gets_its_bytes_only_once_verified()
+    {
+        await using var pair = await PairAsync();
+        var (alice, bob) = pair;
+        await ChooseFilesInOpfsAsync(bob);
+        var path = MakeFile("straight.iso", 120 * MiB);
+        await alice.Page.SetInputFilesAsync("#file-input", path);
+        var incoming = Card(bob, "in");
+        await incoming.Locator("button[data-action=saveTo]").ClickAsync(new() { Timeout = Person.Patience });
+        await WaitForBytesAsync(incoming, 50 * MiB);
+        // Mid-way the chosen file is still as it was: its bytes wait in the browser's swap file until verified.
+        Assert.Equal(0, await ChosenSizeAsync(bob, "straight.iso"));
+
+        // A dropped link resumes into the same open file, from the last checkpoint.
+        var bobId = await bob.Page.GetAttributeAsync("#app", "data-user-id");
+        await alice.Page.EvaluateAsync("id => window.cybernetDebug.dropLinks(id)", bobId);
+        await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "done", new() { Timeout = Transfer });
+        await Assertions.Expect(Card(alice, "out")).ToHaveAttributeAsync("data-status", "done", new() { Timeout = Person.Patience });
+        await Assertions.Expect(incoming).ToContainTextAsync("Saved as straight.iso");
+        var resumes = (await incoming.GetAttributeAsync("data-resumes"))?.Split(',').Select(long.Parse).ToList();
+        Assert.NotNull(resumes);
+        Assert.Contains(resumes, offset => offset >= 16 * MiB);
+        var expected = Sha256(path);
+        Assert.Equal(expected, await incoming.GetAttributeAsync("data-sha256"));
+        Assert.Equal(expected, await ChosenHashAsync(bob, "straight.iso"));
+        // No second copy in the app's own storage, and none counted as using its space.
+        var fid = await incoming.GetAttributeAsync("data-fid");
+        await WaitUntilDeletedAsync(bob, fid, "no copy in the received folder");
+        Assert.Equal(string.Empty, await bob.Page.Locator("#files-usage").InnerTextAsync());
+        await bob.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "files-saved-to.png") });
+
+        // Clear takes the card off the list; the user's file stays where they put it.
+        await Assertions.Expect(incoming.Locator("button[data-action=save]")).ToHaveCountAsync(0);
+        await incoming.Locator("button[data-action=remove]").ClickAsync();
+        await Assertions.Expect(bob.Page.Locator($"li.transfer[data-fid=\"{fid}\"]")).ToHaveCountAsync(0);
+        Assert.Equal(expected, await ChosenHashAsync(bob, "straight.iso"));
+    }
+
+    [Fact]
+    public async Task Save_to_with_a_reload_mid_way_starts_over_and_still_matches()
+    {
+        await using var pair = await PairAsync();
+        var (alice, bob) = pair;
+        await ChooseFilesInOpfsAsync(bob);
+        var path = MakeFile("again.bin", 100 * MiB);
+        await alice.Page.SetInputFilesAsync("#file-input", path);
+        var incoming = Card(bob, "in");
+        await incoming.Locator("button[data-action=saveTo]").ClickAsync(new() { Timeout = Person.Patience });
+        await WaitForBytesAsync(incoming, 30 * MiB);
+
+        // The swap file goes with the page: after the reload the transfer starts over from the first byte.
+        await bob.Page.ReloadAsync();
+        await bob.Page.WaitForSelectorAsync("#connection[data-state=connected]", new() { Timeout = Person.Patience });
+        await bob.OpenConversationAsync("Alice Liddell");
+        incoming = Card(bob, "in");
+        await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "done", new() { Timeout = Transfer });
+        Assert.Null(await incoming.GetAttributeAsync("data-resumes"));
+        Assert.Equal(Sha256(path), await ChosenHashAsync(bob, "again.bin"));
+    }
+
+    [Fact]
+    public async Task Save_to_a_file_damaged_on_the_way_leaves_the_chosen_file_as_it_was()
+    {
+        await using var pair = await PairAsync();
+        var (alice, bob) = pair;
+        await ChooseFilesInOpfsAsync(bob);
+        // The user picked an existing file to replace.
+        await bob.Page.EvaluateAsync(
+            """
+            async () => {
+              const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('chosen', { create: true });
+              const w = await (await dir.getFileHandle('report.pdf', { create: true })).createWritable();
+              await w.write('the old report');
+              await w.close();
+            }
+            """);
+        await alice.Page.EvaluateAsync("() => window.cybernetDebug.tuning.corruptFirstChunk = true");
+        await alice.Page.SetInputFilesAsync("#file-input", MakeFile("report.pdf", 20 * MiB));
+        var incoming = Card(bob, "in");
+        // The offer's three answers fit a phone-sized screen.
+        await bob.Page.SetViewportSizeAsync(360, 740);
+        await Assertions.Expect(incoming.Locator("button[data-action=saveTo]")).ToBeInViewportAsync(new() { Timeout = Person.Patience });
+        Assert.True(await bob.Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= 360"), "nothing overflows 360 px");
+        await bob.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "files-offer-360.png") });
+        await incoming.Locator("button[data-action=saveTo]").ClickAsync(new() { Timeout = Person.Patience });
+        await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "failed", new() { Timeout = Transfer });
+        await Assertions.Expect(incoming).ToContainTextAsync("arrived damaged");
+        await Assertions.Expect(incoming).ToContainTextAsync("report.pdf left as it was");
+        Assert.Equal("the old report", await bob.Page.EvaluateAsync<string>(
+            "async () => (await (await (await (await navigator.storage.getDirectory()).getDirectoryHandle('chosen')).getFileHandle('report.pdf')).getFile()).text()"));
+    }
+
     /// <summary>Two contacts with each other's conversation open and a direct link; disposing closes both browsers' contexts.</summary>
     private sealed record Pair(Person Alice, Person Bob) : IAsyncDisposable
     {
@@ -453,6 +546,32 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
     /// <summary>Waits until the received folder of the person's browser no longer holds the transfer's file.</summary>
     private static Task WaitUntilDeletedAsync(Person person, string? fid, string what) =>
         WaitForAsync(person, $"async () => {{ try {{ await (await (await navigator.storage.getDirectory()).getDirectoryHandle('received')).getFileHandle('{fid}'); return false; }} catch {{ return true; }} }}", what);
+
+    /// <summary>
+    /// "Save to…" answered as a user would in the save dialog, with a file of the origin-private file system in the
+    /// "chosen" folder (headless Chromium cannot answer the native dialog; the writing path is the same).
+    /// </summary>
+    private static Task ChooseFilesInOpfsAsync(Person person) =>
+        person.Page.EvaluateAsync(
+            """
+            () => window.cybernetDebug.saveTarget = async name =>
+              (await (await navigator.storage.getDirectory()).getDirectoryHandle('chosen', { create: true })).getFileHandle(name, { create: true })
+            """);
+
+    private static Task<long> ChosenSizeAsync(Person person, string name) =>
+        person.Page.EvaluateAsync<long>(
+            "async name => (await (await (await (await navigator.storage.getDirectory()).getDirectoryHandle('chosen')).getFileHandle(name)).getFile()).size", name);
+
+    private static Task<string> ChosenHashAsync(Person person, string name) =>
+        person.Page.EvaluateAsync<string>(
+            """
+            async name => {
+              const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('chosen');
+              const file = await (await dir.getFileHandle(name)).getFile();
+              const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+              return [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, '0')).join('');
+            }
+            """, name);
 
     private static async Task<string> HashOnDiskAsync(Person person, string? fid) =>
         await person.Page.EvaluateAsync<string>(

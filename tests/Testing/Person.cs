@@ -33,7 +33,13 @@ public sealed class Person(IBrowserContext context, IPage page, string userName,
         await page.ClickAsync("button[type=submit]");
         try
         {
-            await page.WaitForURLAsync("**/Account/CheckEmail**", new() { Timeout = Patience });
+            // On the page's own content: WaitForURL, when the redirect already landed, waits for a load state that
+            // Playwright sometimes never reports (seen in about one run in ten, with the page fully shown).
+            await page.GetByRole(AriaRole.Heading, new() { Name = "Check your email" }).WaitForAsync(new() { Timeout = Patience });
+            if (!page.Url.Contains("/Account/CheckEmail", StringComparison.Ordinal))
+            {
+                throw new TimeoutException("not on the check-email page");
+            }
         }
         catch (TimeoutException error)
         {

@@ -200,16 +200,22 @@ class App {
     this.sidebar.select(userId);
     const history = await this.messenger.store.history(userId);
     this.conversation.open(contact, this.presence.get(userId), this.peers.stateOf(userId), history, this.sidebar.pendingFrom(userId));
-    this.transferList = new TransferList(this.conversation.transfersRoot!, {
-      accept: (fid) => void this.transfers.accept(fid),
+    this.transferList = new TransferList(
+      this.conversation.transfersRoot!,
+      {
+        accept: (fid) => void this.transfers.accept(fid),
+        saveTo: (fid) => void this.receiveInto(fid),
+        allow: (fid) => void this.allowWriting(fid),
       decline: (fid) => void this.transfers.decline(fid),
       pause: (fid) => void this.transfers.pause(fid),
       resume: (fid) => void this.transfers.resume(fid),
       cancel: (fid) => void this.transfers.cancel(fid),
       remove: (fid) => void this.transfers.remove(fid),
-      open: (fid) => void this.openReceived(fid, false),
-      save: (fid) => void this.openReceived(fid, true),
-    });
+        open: (fid) => void this.openReceived(fid, false),
+        save: (fid) => void this.openReceived(fid, true),
+      },
+      this.saveTarget !== null,
+    );
     this.onTransfersChanged(userId);
     await this.messenger.markSeen(userId);
     await this.updateCounts();
@@ -224,16 +230,48 @@ class App {
     this.reachOut();
   }
 
+  /**
+   * Where the user picks a file to save into: the browser's save dialog (File System Access API), or null where the
+   * browser has none. End-to-end tests put a file of the origin-private file system in its place (headless Chromium
+   * cannot answer a native dialog).
+   */
+  private get saveTarget(): ((suggestedName: string) => Promise<FileSystemFileHandle>) | null {
+    const debug = (window as unknown as { cybernetDebug?: { saveTarget?: (name: string) => Promise<FileSystemFileHandle> } }).cybernetDebug?.saveTarget;
+    if (debug) return debug;
+    const picker = (window as unknown as { showSaveFilePicker?: (o: { suggestedName: string }) => Promise<FileSystemFileHandle> }).showSaveFilePicker;
+    return picker ? (name) => picker({ suggestedName: name }) : null;
+  }
+
+  /** "Save to…" on an offer: the user picks the file, and the transfer writes straight into it. */
+  private async receiveInto(fid: string): Promise<void> {
+    const rec = this.transfers.record(fid);
+    const pick = this.saveTarget;
+    if (!rec || !pick) return;
+    try {
+      await this.transfers.accept(fid, await pick(rec.name));
+    } catch (err) {
+      if (!(err instanceof DOMException && err.name === "AbortError")) console.warn("could not open the chosen file", err); // AbortError: the dialog was closed
+    }
+  }
+
+  /** After a reload the browser asks before we write to a chosen file again; this runs in the click, as it requires. */
+  private async allowWriting(fid: string): Promise<void> {
+    const target = this.transfers.record(fid)?.target as (FileSystemFileHandle & { requestPermission?(o: { mode: "readwrite" }): Promise<PermissionState> }) | undefined;
+    if (!target) return;
+    if (target.requestPermission && (await target.requestPermission({ mode: "readwrite" })) !== "granted") return;
+    await this.transfers.allowed(fid);
+  }
+
   /** Opens a received file in a new tab, or saves it: both straight from the disk-backed file, never read into memory. */
   private async openReceived(fid: string, save: boolean): Promise<void> {
     const rec = this.transfers.record(fid);
     if (!rec) return;
-    const file = await Disk.file(fid);
-    const picker = (window as unknown as { showSaveFilePicker?: (o: { suggestedName: string }) => Promise<FileSystemFileHandle> }).showSaveFilePicker;
-    if (save && picker) {
+    const file = rec.target ? await rec.target.getFile() : await Disk.file(fid);
+    const pick = this.saveTarget;
+    if (save && pick) {
       // Where the browser lets the user pick a place: disk to disk, streamed.
       try {
-        const target = await picker({ suggestedName: rec.name });
+        const target = await pick(rec.name);
         await file.stream().pipeTo(await target.createWritable());
         return;
       } catch (err) {

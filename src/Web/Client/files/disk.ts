@@ -2,7 +2,9 @@
 
 export type WorkerRequest =
   /** epoch: the main thread's generation of this transfer; every reply about the opened file carries it back. */
-  | { op: "open"; fid: string; epoch: number; size: number; offset: number; state: Uint8Array | null; checkpointEvery: number }
+  | { op: "open"; fid: string; epoch: number; size: number; offset: number; state: Uint8Array | null; checkpointEvery: number; target: FileSystemFileHandle | null }
+  /** A chosen file whose hash matched: its bytes land in it. */
+  | { op: "commit"; fid: string; epoch: number }
   | { op: "write"; fid: string; offset: number; buffer: ArrayBuffer }
   | { op: "close"; fid: string }
   | { op: "delete"; fid: string }
@@ -22,6 +24,7 @@ export type WorkerReply =
   | { op: "checkpoint"; fid: string; epoch: number; offset: number; state: Uint8Array }
   | { op: "complete"; fid: string; epoch: number; sha256: string; spent: WorkerTime }
   | { op: "hashed"; fid: string; sha256: string; spent: WorkerTime }
+  | { op: "committed"; fid: string; epoch: number }
   | { op: "deleted"; fid: string }
   | { op: "error"; fid: string; epoch?: number | undefined; error: string };
 

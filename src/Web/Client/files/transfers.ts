@@ -90,6 +90,13 @@ export interface TransferRecord {
   session?: string;
   /** In: the offsets the receiver asked to continue from after a drop or a reload (shown, and checked by tests). */
   resumes?: number[];
+  /**
+   * In: the file the user chose to receive it into ("Save to…"), written straight there instead of into the app's
+   * storage. Its bytes land only once the hash matched; a reload before that starts the transfer over.
+   */
+  target?: FileSystemFileHandle;
+  /** In: the browser asks the user again before writing to the chosen file (after a reload): "Continue" asks. */
+  needsPermission?: boolean;
 }
 
 export interface FilesHub {
@@ -122,6 +129,8 @@ interface Live {
   cursor?: ReceiveCursor;
   opened?: boolean;
   computed?: string;
+  /** A chosen file received whole, verified and committed (its bytes are in it). */
+  committed?: boolean;
   expected?: string;
   unknownFrom?: Set<string>;
 }
@@ -167,6 +176,12 @@ export class Transfers {
       }
       if (rec.dir === "in") {
         if (rec.status === "active" || rec.status === "queued" || rec.status === "verifying") rec.status = "interrupted";
+        if (rec.target && !FINISHED.has(rec.status) && rec.offset > 0) {
+          // Bytes for a chosen file waited in a swap file that went with the page: it starts over.
+          rec.offset = 0;
+          rec.hashState = null;
+          await this.store.put(rec);
+        }
         if (!FINISHED.has(rec.status) || rec.status === "done") keep.add(rec.fid);
       }
       this.live.set(rec.fid, this.liveOf(rec));
@@ -189,7 +204,7 @@ export class Transfers {
   /** "Received files use 1.2 GB on this device", or null when there are none. */
   usage(): string | null {
     let bytes = 0;
-    for (const l of this.live.values()) if (l.rec.dir === "in" && (l.rec.status === "done" || !FINISHED.has(l.rec.status))) bytes += this.doneBytes(l);
+    for (const l of this.live.values()) if (l.rec.dir === "in" && !l.rec.target && (l.rec.status === "done" || !FINISHED.has(l.rec.status))) bytes += this.doneBytes(l);
     return bytes > 0 ? `Received files use ${formatBytes(bytes)} on this device` : null;
   }
 
@@ -226,18 +241,33 @@ export class Transfers {
     this.reportPending(peer);
   }
 
-  /** The receiver starts (or restarts) a transfer: a resume from 0 is an accept. */
-  async accept(fid: string): Promise<void> {
+  /**
+   * The receiver starts a transfer (a resume from 0 is an accept): into the app's storage, or straight into a file
+   * the user chose.
+   */
+  async accept(fid: string, target?: FileSystemFileHandle): Promise<void> {
     const l = this.live.get(fid);
     if (!l || l.rec.dir !== "in" || l.rec.status !== "offered") return;
-    const free = await freeSpace();
+    // The space of the disk holding a chosen file is not ours to know; a full disk fails its writes (worded below).
+    const free = target ? null : await freeSpace();
+    if (target) l.rec.target = target;
     if (free !== null && free < l.rec.size) {
       this.control(l, { t: "cancel", fid, reason: "space" });
       await this.stop(l, "failed", `Not enough space on this device: it needs ${formatBytes(l.rec.size)}, ${formatBytes(free)} are free for received files.`);
       return;
     }
     await this.setStatus(l, "queued");
-    this.startReceiving(l);
+    await this.startReceiving(l);
+  }
+
+  /** The user allowed writing to the chosen file again (after a reload): the transfer goes on. */
+  async allowed(fid: string): Promise<void> {
+    const l = this.live.get(fid);
+    if (!l?.rec.needsPermission || FINISHED.has(l.rec.status)) return;
+    delete l.rec.needsPermission;
+    await this.store.put(l.rec);
+    await this.startReceiving(l);
+    this.events.changed(l.rec.peer);
   }
 
   async decline(fid: string): Promise<void> {
@@ -275,7 +305,8 @@ export class Transfers {
   async remove(fid: string): Promise<void> {
     const l = this.live.get(fid);
     if (!l || !FINISHED.has(l.rec.status)) return;
-    if (l.rec.dir === "in") this.disk.post({ op: "delete", fid });
+    // A received file in the app's storage is deleted; a chosen file is the user's and stays where they put it.
+    if (l.rec.dir === "in" && !l.rec.target) this.disk.post({ op: "delete", fid });
     this.live.delete(fid);
     await this.store.delete(fid);
     this.events.changed(l.rec.peer);
@@ -299,7 +330,7 @@ export class Transfers {
       if (!resumable || (l.rec.status !== "interrupted" && l.rec.session !== session && this.channelOf(l))) continue;
       if (l.rec.status !== "paused") l.rec.status = "queued";
       l.rec.session = session;
-      this.startReceiving(l);
+      void this.startReceiving(l);
     }
     this.events.changed(peer);
   }
@@ -336,7 +367,15 @@ export class Transfers {
 
   // ----- receiving -----
 
-  private startReceiving(l: Live): void {
+  private async startReceiving(l: Live): Promise<void> {
+    if (l.rec.target && !(await mayWrite(l.rec.target))) {
+      // After a reload the browser asks the user again before we write to their file: the card offers "Continue".
+      if (FINISHED.has(l.rec.status)) return;
+      l.rec.needsPermission = true;
+      await this.interrupt(l);
+      return;
+    }
+    if (FINISHED.has(l.rec.status)) return;
     const session = l.rec.session && this.peers.filesChannel(l.rec.peer, l.rec.session) ? l.rec.session : this.peers.filesSessions(l.rec.peer)[0];
     if (!session) {
       void this.interrupt(l);
@@ -350,7 +389,7 @@ export class Transfers {
     delete l.computed;
     l.opened = true;
     if (l.rec.offset > 0) l.rec.resumes = [...(l.rec.resumes ?? []), l.rec.offset];
-    this.disk.post({ op: "open", fid: l.rec.fid, epoch: l.gen, size: l.rec.size, offset: l.rec.offset, state: l.rec.hashState ?? null, checkpointEvery: FILE_TUNING.checkpointBytes });
+    this.disk.post({ op: "open", fid: l.rec.fid, epoch: l.gen, size: l.rec.size, offset: l.rec.offset, state: l.rec.hashState ?? null, checkpointEvery: FILE_TUNING.checkpointBytes, target: l.rec.target ?? null });
     this.control(l, { t: "resume", fid: l.rec.fid, offset: l.rec.offset });
   }
 
@@ -358,7 +397,8 @@ export class Transfers {
     const l = this.live.get(r.fid);
     if (!l || l.rec.dir !== "in") return;
     // A reply about a file as opened before the transfer was stopped or repositioned is out of date.
-    if ("epoch" in r && r.epoch !== undefined && r.epoch !== l.gen) return;
+    // A commit is a fact whenever it happened: the chosen file holds the verified bytes.
+    if ("epoch" in r && r.epoch !== undefined && r.epoch !== l.gen && r.op !== "committed") return;
     switch (r.op) {
       case "checkpoint":
         l.cursor?.checkpointed(r.offset);
@@ -374,6 +414,10 @@ export class Transfers {
         await this.setStatus(l, "verifying");
         await this.verify(l);
         break;
+      case "committed":
+        l.committed = true;
+        await this.verify(l);
+        break;
       case "error":
         if (FINISHED.has(l.rec.status)) return;
         this.control(l, { t: "cancel", fid: r.fid, reason: r.error === "quota" ? "space" : "disk" });
@@ -387,6 +431,11 @@ export class Transfers {
   private async verify(l: Live): Promise<void> {
     if (!l.computed || !l.expected || FINISHED.has(l.rec.status)) return;
     const ok = l.computed === l.expected;
+    if (ok && l.rec.target && !l.committed) {
+      // The hash matched: now the chosen file gets its bytes ("committed" brings us back here).
+      this.disk.post({ op: "commit", fid: l.rec.fid, epoch: l.gen });
+      return;
+    }
     this.control(l, { t: "result", fid: l.rec.fid, ok });
     if (ok) {
       l.rec.sha256 = l.computed;
@@ -395,7 +444,7 @@ export class Transfers {
       await this.setStatus(l, "done");
     } else {
       this.disk.post({ op: "delete", fid: l.rec.fid });
-      await this.setStatus(l, "failed", "The file arrived damaged (its SHA-256 does not match the sender's). It was discarded; ask for it again.");
+      await this.setStatus(l, "failed", `The file arrived damaged (its SHA-256 does not match the sender's). It was discarded${l.rec.target ? ` and ${l.rec.target.name} left as it was` : ""}; ask for it again.`);
     }
   }
 
@@ -614,7 +663,7 @@ export class Transfers {
           setTimeout(() => {
             if (l.rec.status === "interrupted" && this.peers.filesChannel(peer, session)) {
               l.rec.session = session;
-              this.startReceiving(l);
+              void this.startReceiving(l);
             }
           }, 3_000);
           return;
@@ -635,7 +684,7 @@ export class Transfers {
           const other = this.peers.filesSessions(peer).find((s) => !l.unknownFrom!.has(s));
           if (other) {
             l.rec.session = other;
-            this.startReceiving(l);
+            await this.startReceiving(l);
           } else {
             await this.interrupt(l);
           }
@@ -795,6 +844,17 @@ export class SliceReader {
     }
     const block = await this.blocks.get(start)!;
     return block.subarray(offset - start, offset - start + length);
+  }
+}
+
+/** Whether the browser lets us write to the user's chosen file without asking them again. */
+async function mayWrite(target: FileSystemFileHandle): Promise<boolean> {
+  const query = (target as unknown as { queryPermission?(o: { mode: "readwrite" }): Promise<PermissionState> }).queryPermission;
+  if (!query) return true;
+  try {
+    return (await query.call(target, { mode: "readwrite" })) === "granted";
+  } catch {
+    return false;
   }
 }
 

@@ -1,6 +1,6 @@
-// The disk worker: writes received chunks into the origin-private file system and hashes them as they land; on the
-// sender's side it hashes the file being sent. Everything here runs off the main thread; nothing is kept in memory
-// beyond the chunk being written.
+// The disk worker: writes received chunks into the origin-private file system, or straight into a file the user chose,
+// and hashes them as they land; on the sender's side it hashes the file being sent. Everything here runs off the main
+// thread; nothing is kept in memory beyond the chunk being written.
 import { createSHA256, type IHasher } from "hash-wasm";
 import { CHUNK_HEADER_BYTES } from "./protocol.js";
 import type { WorkerReply, WorkerRequest } from "./disk.js";
@@ -13,9 +13,19 @@ interface SyncAccessHandle {
   close(): void;
 }
 
+/** A chosen file's writable stream: bytes go to a swap file the browser moves over the file on close(), not before. */
+interface Writable {
+  write(command: { type: "write"; position: number; data: Uint8Array } | { type: "truncate"; size: number }): Promise<void>;
+  close(): Promise<void>;
+  abort(): Promise<void>;
+}
+
 interface Incoming {
   epoch: number;
-  handle: SyncAccessHandle;
+  /** Into the origin-private file system (survives a reload: checkpoints are flushed). */
+  handle: SyncAccessHandle | null;
+  /** Into a file the user chose: nothing lands there until the hash matched and it is committed. */
+  writable: Writable | null;
   hasher: IHasher;
   size: number;
   written: number;
@@ -24,6 +34,8 @@ interface Incoming {
 }
 
 const open = new Map<string, Incoming>();
+/** Chosen-file transfers whose link dropped: their writable stays open (closing it would commit a partial file). */
+const parked = new Map<string, Incoming>();
 /** Time spent writing and hashing, reported with each finished file (the benchmark prints it). */
 const spent = { writeMs: 0, hashMs: 0, flushMs: 0 };
 /** Sender side: a hash per file being sent and how far it got. */
@@ -35,7 +47,7 @@ let queue: Promise<void> = Promise.resolve();
 scope.onmessage = (e) => {
   const request = e.data;
   queue = queue.then(() => handle(request)).catch((err: unknown) => {
-    if ("fid" in request) scope.postMessage({ op: "error", fid: request.fid, epoch: request.op === "open" ? request.epoch : open.get(request.fid)?.epoch, error: describe(err) });
+    if ("fid" in request) scope.postMessage({ op: "error", fid: request.fid, epoch: "epoch" in request ? request.epoch : open.get(request.fid)?.epoch, error: describe(err) });
   });
 };
 
@@ -48,6 +60,10 @@ async function handle(request: WorkerRequest): Promise<void> {
   switch (request.op) {
     case "open": {
       closeOne(request.fid);
+      if (request.target) {
+        await openChosen(request, request.target);
+        return;
+      }
       const file = await (await folder()).getFileHandle(request.fid, { create: true });
       const handle = await lockFile(file);
       if (handle.getSize() < request.offset) {
@@ -59,8 +75,8 @@ async function handle(request: WorkerRequest): Promise<void> {
       const hasher = await createSHA256();
       if (request.state && request.offset > 0) hasher.load(request.state);
       else hasher.init();
-      open.set(request.fid, { epoch: request.epoch, handle, hasher, size: request.size, written: request.offset, lastCheckpoint: request.offset, checkpointEvery: request.checkpointEvery });
-      if (request.size === request.offset) finish(request.fid);
+      open.set(request.fid, { epoch: request.epoch, handle, writable: null, hasher, size: request.size, written: request.offset, lastCheckpoint: request.offset, checkpointEvery: request.checkpointEvery });
+      if (request.size === request.offset) await finish(request.fid);
       return;
     }
     case "write": {
@@ -68,13 +84,14 @@ async function handle(request: WorkerRequest): Promise<void> {
       if (!f || request.offset !== f.written) return; // closed meanwhile, or a stale chunk: the cursor rewinds on resume
       const bytes = new Uint8Array(request.buffer, CHUNK_HEADER_BYTES);
       const t0 = performance.now();
-      f.handle.write(bytes, { at: request.offset });
+      if (f.handle) f.handle.write(bytes, { at: request.offset });
+      else await f.writable!.write({ type: "write", position: request.offset, data: bytes });
       const t1 = performance.now();
       f.hasher.update(bytes);
       spent.writeMs += t1 - t0;
       spent.hashMs += performance.now() - t1;
       f.written += bytes.byteLength;
-      if (f.written === f.size) finish(request.fid);
+      if (f.written === f.size) await finish(request.fid);
       else if (f.written - f.lastCheckpoint >= f.checkpointEvery) checkpoint(request.fid, f);
       return;
     }
@@ -82,7 +99,26 @@ async function handle(request: WorkerRequest): Promise<void> {
       closeOne(request.fid);
       outgoing.delete(request.fid);
       return;
+    case "commit": {
+      // The hash matched: the chosen file gets its bytes (the browser moves the swap file over it).
+      const f = open.get(request.fid) ?? parked.get(request.fid);
+      if (!f?.writable || f.written !== f.size) throw new Error("lost: nothing to commit");
+      open.delete(request.fid);
+      parked.delete(request.fid);
+      await f.writable.close();
+      scope.postMessage({ op: "committed", fid: request.fid, epoch: request.epoch });
+      return;
+    }
     case "delete": {
+      const chosen = open.get(request.fid) ?? parked.get(request.fid);
+      if (chosen?.writable) {
+        // A chosen file is the user's: never removed, only its uncommitted bytes discarded (the file is left as it was).
+        open.delete(request.fid);
+        parked.delete(request.fid);
+        await chosen.writable.abort().catch(() => undefined);
+        scope.postMessage({ op: "deleted", fid: request.fid });
+        return;
+      }
       closeOne(request.fid);
       try {
         await (await folder()).removeEntry(request.fid);
@@ -146,31 +182,62 @@ async function lockFile(file: FileSystemFileHandle): Promise<SyncAccessHandle> {
   }
 }
 
+/**
+ * Opens a transfer into a file the user chose. After a dropped link the same writable continues from the checkpoint
+ * (what came after it is cut off); after a reload there is none, and the transfer starts over from the first byte.
+ */
+async function openChosen(request: Extract<WorkerRequest, { op: "open" }>, target: FileSystemFileHandle): Promise<void> {
+  const before = parked.get(request.fid);
+  parked.delete(request.fid);
+  let writable = before?.writable ?? null;
+  if (request.offset > 0 && (!writable || before!.written < request.offset)) {
+    await writable?.abort().catch(() => undefined);
+    throw new Error("lost: the bytes written into the chosen file before the page was reloaded are gone");
+  }
+  if (writable) await writable.write({ type: "truncate", size: request.offset });
+  else writable = (await (target as unknown as { createWritable(o: { keepExistingData: boolean }): Promise<Writable> }).createWritable({ keepExistingData: false }));
+  const hasher = await createSHA256();
+  if (request.state && request.offset > 0) hasher.load(request.state);
+  else hasher.init();
+  open.set(request.fid, { epoch: request.epoch, handle: null, writable, hasher, size: request.size, written: request.offset, lastCheckpoint: request.offset, checkpointEvery: request.checkpointEvery });
+  if (request.size === request.offset) await finish(request.fid);
+}
+
 function checkpoint(fid: string, f: Incoming): void {
   const t0 = performance.now();
-  f.handle.flush();
+  // A chosen file's bytes sit in its swap file until the commit: a checkpoint there is the hash state and the offset
+  // (enough to resume after a dropped link while this page lives).
+  f.handle?.flush();
   spent.flushMs += performance.now() - t0;
   f.lastCheckpoint = f.written;
   const state = f.hasher.save();
   scope.postMessage({ op: "checkpoint", fid, epoch: f.epoch, offset: f.written, state }, [state.buffer]);
 }
 
-function finish(fid: string): void {
+async function finish(fid: string): Promise<void> {
   const f = open.get(fid)!;
   // The last checkpoint is the whole file: a reload now still knows every byte is here, hash state included.
   if (f.lastCheckpoint < f.size) checkpoint(fid, f);
-  f.handle.flush();
-  f.handle.close();
-  open.delete(fid);
+  if (f.handle) {
+    f.handle.flush();
+    f.handle.close();
+    open.delete(fid);
+  }
+  // A chosen file stays open until the main thread compared the hashes: "commit" or "delete".
   scope.postMessage({ op: "complete", fid, epoch: f.epoch, sha256: f.hasher.digest("hex"), spent: { ...spent } });
 }
 
 function closeOne(fid: string): void {
   const f = open.get(fid);
   if (!f) return;
+  if (f.writable) {
+    open.delete(fid);
+    parked.set(fid, f);
+    return;
+  }
   try {
-    f.handle.flush();
-    f.handle.close();
+    f.handle!.flush();
+    f.handle!.close();
   } catch {
     // Closing twice is harmless.
   }

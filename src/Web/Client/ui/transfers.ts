@@ -6,6 +6,10 @@ import { h } from "./dom.js";
 
 export interface TransferActions {
   accept(fid: string): void;
+  /** Accept into a file the user picks now (where the browser can write to one). */
+  saveTo(fid: string): void;
+  /** Ask the browser again for leave to write to the chosen file (after a reload). */
+  allow(fid: string): void;
   decline(fid: string): void;
   pause(fid: string): void;
   resume(fid: string): void;
@@ -36,23 +40,27 @@ export function describeTransfer(t: TransferRecord, peerName: string, p: Progres
     case "paused":
       return `Paused by ${t.pausedBy === "them" ? them : "you"} at ${formatBytes(p.bytes)} of ${formatBytes(t.size)}`;
     case "interrupted":
+      if (t.needsPermission) return `Continue to let this page write to ${t.target?.name ?? "the file you chose"} again. It starts over from the beginning.`;
       return `Connection lost at ${formatBytes(p.bytes)} of ${formatBytes(t.size)}. It resumes when ${them} is back.`;
     case "verifying":
       return "Checking integrity (SHA-256)…";
     case "done":
-      return t.dir === "out" ? `Sent · ${formatBytes(t.size)} · verified` : `Received · ${formatBytes(t.size)} · verified`;
+      if (t.dir === "out") return `Sent · ${formatBytes(t.size)} · verified`;
+      return t.target ? `Saved as ${t.target.name} · ${formatBytes(t.size)} · verified` : `Received · ${formatBytes(t.size)} · verified`;
     default:
       return t.error ?? t.status;
   }
 }
 
-function buttons(t: TransferRecord): Button[] {
+function buttons(t: TransferRecord, canChoose: boolean): Button[] {
   switch (t.status) {
     case "offered":
-      return t.dir === "in" ? [["accept", "Accept"], ["decline", "Decline", true]] : [["cancel", "Cancel", true]];
+      if (t.dir === "out") return [["cancel", "Cancel", true]];
+      return canChoose ? [["accept", "Accept"], ["saveTo", "Save to…", true], ["decline", "Decline", true]] : [["accept", "Accept"], ["decline", "Decline", true]];
+    case "interrupted":
+      return t.needsPermission ? [["allow", "Continue"], ["cancel", "Cancel", true]] : [["cancel", "Cancel", true]];
     case "waiting":
     case "queued":
-    case "interrupted":
     case "verifying":
       return [["cancel", "Cancel", true]];
     case "active":
@@ -60,7 +68,9 @@ function buttons(t: TransferRecord): Button[] {
     case "paused":
       return t.pausedBy === "me" ? [["resume", "Resume"], ["cancel", "Cancel", true]] : [["cancel", "Cancel", true]];
     case "done":
-      return t.dir === "in" ? [["open", "Open"], ["save", "Save"], ["remove", "Delete", true]] : [["remove", "Clear", true]];
+      if (t.dir === "out") return [["remove", "Clear", true]];
+      // A file saved where the user chose stays there: the card only leaves the list.
+      return t.target ? [["open", "Open"], ["remove", "Clear", true]] : [["open", "Open"], ["save", "Save"], ["remove", "Delete", true]];
     default:
       return [["remove", "Clear", true]];
   }
@@ -77,6 +87,8 @@ export class TransferList {
   constructor(
     private readonly root: HTMLElement,
     private readonly actions: TransferActions,
+    /** Whether received files can be written straight into a file the user picks (File System Access API). */
+    private readonly canChoose: boolean,
   ) {
     root.addEventListener("click", (e) => {
       const button = (e.target as HTMLElement).closest<HTMLButtonElement>("button[data-action]");
@@ -135,7 +147,7 @@ export class TransferList {
       h(
         "span",
         { class: "transfer-actions" },
-        ...buttons(t).map(([action, label, quiet]) => h("button", { type: "button", class: `btn btn-small${quiet ? " btn-quiet" : ""}`, "data-action": action }, label)),
+        ...buttons(t, this.canChoose).map(([action, label, quiet]) => h("button", { type: "button", class: `btn btn-small${quiet ? " btn-quiet" : ""}`, "data-action": action }, label)),
       ),
     );
   }
