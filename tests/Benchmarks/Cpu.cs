@@ -48,11 +48,24 @@ public static class Cpu
         return result;
     }
 
+    /// <summary>The whole machine's CPU time by kind (first line of /proc/stat), in seconds summed over all cores.</summary>
+    public static Dictionary<string, double> Machine()
+    {
+        string[] kinds = ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"];
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToArray();
+        return kinds.Select((k, i) => (k, v: long.Parse(fields[i], CultureInfo.InvariantCulture) / TicksPerSecond)).ToDictionary(p => p.k, p => p.v);
+    }
+
     public static Dictionary<string, double> Minus(Dictionary<string, double> after, Dictionary<string, double> before) =>
         after.ToDictionary(p => p.Key, p => p.Value - before.GetValueOrDefault(p.Key));
 
     public static Dictionary<string, double> Add(Dictionary<string, double> a, Dictionary<string, double> b) =>
         a.Keys.Union(b.Keys).ToDictionary(k => k, k => a.GetValueOrDefault(k) + b.GetValueOrDefault(k));
+
+    /// <summary>The machine's CPU by kind, per GiB moved (all cores: 2 cores give 2 s per second).</summary>
+    public static string DescribeMachine(Dictionary<string, double> seconds, double gib) =>
+        string.Join(", ", seconds.Where(p => p.Value > 0.05 * gib).OrderByDescending(p => p.Value)
+            .Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value / gib:0.0}")));
 
     /// <summary>Total seconds, then the threads that took the most, per GiB moved.</summary>
     public static string Describe(Dictionary<string, double> seconds, double gib, int top = 8) =>

@@ -14,12 +14,14 @@ public static class FileTransfer
 {
     private const int MiB = 1024 * 1024;
 
-    // The bare baseline: one ordered channel, the product's water marks and chunk size, bytes counted and dropped.
+    // The bare baseline: ordered channels (one, unless measuring more), the product's water marks (shared between the
+    // channels) and chunk size, bytes counted and dropped.
     private const string BareOffer = """
-        async () => {
+        async n => {
           const pc = new RTCPeerConnection();
-          window.bare = { pc, ch: pc.createDataChannel('bare', { negotiated: true, id: 0, ordered: true }) };
-          window.bare.ch.binaryType = 'arraybuffer';
+          const chs = [...Array(n).keys()].map(id => pc.createDataChannel('bare' + id, { negotiated: true, id, ordered: true }));
+          for (const ch of chs) ch.binaryType = 'arraybuffer';
+          window.bare = { pc, chs };
           await pc.setLocalDescription();
           await new Promise(r => { if (pc.iceGatheringState === 'complete') r(); pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); });
           return JSON.stringify(pc.localDescription);
@@ -27,12 +29,11 @@ public static class FileTransfer
         """;
 
     private const string BareAnswer = """
-        async ([offer, size]) => {
+        async ([offer, size, n]) => {
           const pc = new RTCPeerConnection();
-          const ch = pc.createDataChannel('bare', { negotiated: true, id: 0, ordered: true });
-          ch.binaryType = 'arraybuffer';
+          const chs = [...Array(n).keys()].map(id => pc.createDataChannel('bare' + id, { negotiated: true, id, ordered: true }));
           let got = 0;
-          window.bare = { pc, ch, done: new Promise(r => { ch.onmessage = e => { got += e.data.byteLength; if (got >= size) r(got); }; }) };
+          window.bare = { pc, done: new Promise(r => { for (const ch of chs) { ch.binaryType = 'arraybuffer'; ch.onmessage = e => { got += e.data.byteLength; if (got >= size) r(got); }; } }) };
           await pc.setRemoteDescription(JSON.parse(offer));
           await pc.setLocalDescription();
           await new Promise(r => { if (pc.iceGatheringState === 'complete') r(); pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); });
@@ -42,20 +43,23 @@ public static class FileTransfer
 
     private const string BareSend = """
         async ([answer, size, chunk, high, low]) => {
-          const { pc, ch } = window.bare;
+          const { pc, chs } = window.bare;
           await pc.setRemoteDescription(JSON.parse(answer));
-          if (ch.readyState !== 'open') await new Promise(r => ch.onopen = r);
-          ch.bufferedAmountLowThreshold = low;
+          for (const ch of chs) {
+            if (ch.readyState !== 'open') await new Promise(r => ch.onopen = r);
+            ch.bufferedAmountLowThreshold = low / chs.length;
+          }
           const buffer = new Uint8Array(chunk);
-          for (let sent = 0; sent < size; ) {
-            if (ch.bufferedAmount > high) { await new Promise(r => ch.onbufferedamountlow = r); continue; }
+          for (let sent = 0, i = 0; sent < size; i++) {
+            const ch = chs[i % chs.length];
+            if (ch.bufferedAmount > high / chs.length) { await new Promise(r => ch.onbufferedamountlow = r); continue; }
             ch.send(buffer.subarray(0, Math.min(chunk, size - sent)));
             sent += chunk;
           }
         }
         """;
 
-    public static async Task RunAsync(AppCluster app, int sizeMiB, int runs, int? chunkBytes)
+    public static async Task RunAsync(AppCluster app, int sizeMiB, int runs, int? chunkBytes, int? checkpointMiB = null, int? windowMiB = null)
     {
         var web = app.Webs[0].BaseAddress;
         using var playwright = await Playwright.CreateAsync();
@@ -71,6 +75,19 @@ public static class FileTransfer
         if (chunkBytes is { } chunk)
         {
             await alice.Page.EvaluateAsync("c => window.cybernetDebug.tuning.chunkBytes = c", chunk);
+        }
+
+        foreach (var page in new[] { alice.Page, bob.Page })
+        {
+            if (checkpointMiB is { } checkpoint)
+            {
+                await page.EvaluateAsync("n => window.cybernetDebug.tuning.checkpointBytes = n * 1024 * 1024", checkpoint);
+            }
+
+            if (windowMiB is { } window)
+            {
+                await page.EvaluateAsync("n => window.cybernetDebug.tuning.windowBytes = n * 1024 * 1024", window);
+            }
         }
 
         var tuning = await alice.Page.EvaluateAsync<Dictionary<string, long>>("() => ({ ...window.cybernetDebug.tuning })");
@@ -103,13 +120,14 @@ public static class FileTransfer
         List<double> ours = [], bare = [];
         List<long> oursPeak = [], barePeak = [], oursSenderPeak = [], bareSenderPeak = [];
         var idleReceiver = Memory.Of(receiverPid);
-        Dictionary<string, double> oursSenderCpu = [], oursReceiverCpu = [], bareSenderCpu = [], bareReceiverCpu = [];
+        Dictionary<string, double> oursSenderCpu = [], oursReceiverCpu = [], bareSenderCpu = [], bareReceiverCpu = [], oursMachine = [], bareMachine = [];
         for (var run = 0; run < runs; run++)
         {
             using (var watch = Memory.Watch(receiverPid, senderPid))
             {
-                var (s0, r0) = (Cpu.Of(senderPid), Cpu.Of(receiverPid));
+                var (s0, r0, m0) = (Cpu.Of(senderPid), Cpu.Of(receiverPid), Cpu.Machine());
                 ours.Add(await OursAsync(alice, bob, path, size, expected));
+                oursMachine = Cpu.Add(oursMachine, Cpu.Minus(Cpu.Machine(), m0));
                 oursSenderCpu = Cpu.Add(oursSenderCpu, Cpu.Minus(Cpu.Of(senderPid), s0));
                 oursReceiverCpu = Cpu.Add(oursReceiverCpu, Cpu.Minus(Cpu.Of(receiverPid), r0));
                 oursPeak.Add(watch.Peak[0]);
@@ -118,8 +136,9 @@ public static class FileTransfer
 
             using (var watch = Memory.Watch(receiverPid, senderPid))
             {
-                var (s0, r0) = (Cpu.Of(senderPid), Cpu.Of(receiverPid));
+                var (s0, r0, m0) = (Cpu.Of(senderPid), Cpu.Of(receiverPid), Cpu.Machine());
                 bare.Add(await BareAsync(bareSender, bareTab, size, (int)tuning["chunkBytes"], tuning["highWater"]));
+                bareMachine = Cpu.Add(bareMachine, Cpu.Minus(Cpu.Machine(), m0));
                 bareSenderCpu = Cpu.Add(bareSenderCpu, Cpu.Minus(Cpu.Of(senderPid), s0));
                 bareReceiverCpu = Cpu.Add(bareReceiverCpu, Cpu.Minus(Cpu.Of(receiverPid), r0));
                 barePeak.Add(watch.Peak[0]);
@@ -145,6 +164,53 @@ public static class FileTransfer
         Report.Line($"sender CPU, bare: {Cpu.Describe(bareSenderCpu, gib)}");
         Report.Line($"receiver CPU, ours: {Cpu.Describe(oursReceiverCpu, gib)}");
         Report.Line($"receiver CPU, bare: {Cpu.Describe(bareReceiverCpu, gib)}");
+        Report.Line($"machine CPU s/GiB, ours: {Cpu.DescribeMachine(oursMachine, gib)}");
+        Report.Line($"machine CPU s/GiB, bare: {Cpu.DescribeMachine(bareMachine, gib)}");
+        foreach (var dir in dirs)
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The number of channels, measured: bare transfers over 1, 2 and 4 channels of one connection (the product's chunk
+    /// size and water marks, shared), interleaved, between the same two Chromium processes.
+    /// </summary>
+    public static async Task ChannelsAsync(AppCluster app, int sizeMiB, int runs)
+    {
+        var web = app.Webs[0].BaseAddress;
+        using var playwright = await Playwright.CreateAsync();
+        var dirs = new[] { Directory.CreateTempSubdirectory("bench-sender-").FullName, Directory.CreateTempSubdirectory("bench-receiver-").FullName };
+        await using (var senderContext = await LaunchAsync(playwright, dirs[0], web))
+        await using (var receiverContext = await LaunchAsync(playwright, dirs[1], web))
+        {
+            var sender = senderContext.Pages.FirstOrDefault() ?? await senderContext.NewPageAsync();
+            var receiver = receiverContext.Pages.FirstOrDefault() ?? await receiverContext.NewPageAsync();
+            await sender.GotoAsync("/Account/SignIn");
+            await receiver.GotoAsync("/Account/SignIn");
+            // The product's numbers (FILE_TUNING in src/Web/Client/files/transfers.ts).
+            const int chunk = (256 * 1024) - 32;
+            const long high = 8 * MiB;
+            var size = (long)sizeMiB * MiB;
+            int[] counts = [1, 2, 4];
+            var speeds = counts.ToDictionary(n => n, _ => new List<double>());
+            for (var run = 0; run < runs; run++)
+            {
+                foreach (var n in counts)
+                {
+                    speeds[n].Add(size / (double)MiB / await BareAsync(sender, receiver, size, chunk, high, n));
+                }
+            }
+
+            Report.Section($"Channels: {sizeMiB} MiB over 1, 2 and 4 channels of one connection, {runs} runs each, interleaved; chunk 255 KiB, 8 MiB queued in all");
+            foreach (var n in counts)
+            {
+                Report.Line(Describe($"{n} channel(s)", speeds[n]));
+            }
+
+            Report.Line(string.Create(CultureInfo.InvariantCulture, $"ratio to one channel: 2 channels {Median(speeds[2]) / Median(speeds[1]):0.00}, 4 channels {Median(speeds[4]) / Median(speeds[1]):0.00}"));
+        }
+
         foreach (var dir in dirs)
         {
             Directory.Delete(dir, recursive: true);
@@ -178,19 +244,19 @@ public static class FileTransfer
         return seconds;
     }
 
-    private static async Task<double> BareAsync(IPage sender, IPage receiver, long size, int chunk, long high)
+    private static async Task<double> BareAsync(IPage sender, IPage receiver, long size, int chunk, long high, int channels = 1)
     {
         await sender.BringToFrontAsync();
         await receiver.BringToFrontAsync();
-        var offer = await sender.EvaluateAsync<string>(BareOffer);
-        var answer = await receiver.EvaluateAsync<string>(BareAnswer, new object[] { offer, size });
+        var offer = await sender.EvaluateAsync<string>(BareOffer, channels);
+        var answer = await receiver.EvaluateAsync<string>(BareAnswer, new object[] { offer, size, channels });
         var clock = Stopwatch.StartNew();
         await sender.EvaluateAsync(BareSend, new object[] { answer, size, chunk, high, high / 2 });
         await receiver.EvaluateAsync("() => window.bare.done", null);
         var seconds = clock.Elapsed.TotalSeconds;
         await sender.EvaluateAsync("() => window.bare.pc.close()");
         await receiver.EvaluateAsync("() => window.bare.pc.close()");
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bare: {size / (double)MiB / seconds:0.0} MiB/s"));
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bare, {channels} channel(s): {size / (double)MiB / seconds:0.0} MiB/s"));
         return seconds;
     }
 

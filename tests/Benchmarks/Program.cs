@@ -4,7 +4,8 @@ using Cybernet.Testing;
 
 // dotnet run -c Release --project tests/Benchmarks -- [messaging|browser|signals|digests] [--users N] [--rate N] [--seconds N] [--tries N]
 //   digests: [--users N (10000)] [--kill-users N (2000)] [--kill-after N (500)]
-//   files: [--mib N (1024)] [--runs N (3)] [--chunk BYTES (the product's)]
+//   channels: [--mib N (512)] [--runs N (3)]: bare transfers over 1, 2 and 4 channels of one connection
+//   files: [--mib N (1024)] [--runs N (3)] [--chunk BYTES] [--checkpoint-mib N] [--window-mib N] (default: the product's)
 int Option(string name, int fallback)
 {
     var at = Array.IndexOf(args, name);
@@ -12,9 +13,9 @@ int Option(string name, int fallback)
 }
 
 var what = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)) ?? "messaging";
-if (what is not ("messaging" or "browser" or "signals" or "digests" or "files"))
+if (what is not ("messaging" or "browser" or "signals" or "digests" or "files" or "channels"))
 {
-    Console.Error.WriteLine($"unknown benchmark '{what}'; known: messaging (= browser + signals), browser, signals, digests, files");
+    Console.Error.WriteLine($"unknown benchmark '{what}'; known: messaging (= browser + signals), browser, signals, digests, files, channels");
     return 2;
 }
 
@@ -35,7 +36,14 @@ if (what is "files")
 {
     await using var app = await AppCluster.StartAsync(silos: 1, webs: 1);
     var chunk = Option("--chunk", 0);
-    await FileTransfer.RunAsync(app, Option("--mib", 1024), Option("--runs", 3), chunk > 0 ? chunk : null);
+    int? Given(string name) => Option(name, 0) is > 0 and var n ? n : null;
+    await FileTransfer.RunAsync(app, Option("--mib", 1024), Option("--runs", 3), chunk > 0 ? chunk : null, Given("--checkpoint-mib"), Given("--window-mib"));
+}
+
+if (what is "channels")
+{
+    await using var app = await AppCluster.StartAsync(silos: 1, webs: 1);
+    await FileTransfer.ChannelsAsync(app, Option("--mib", 512), Option("--runs", 3));
 }
 
 if (what is "digests")

@@ -8,7 +8,7 @@ export type WorkerRequest =
   | { op: "write"; fid: string; offset: number; buffer: ArrayBuffer }
   | { op: "close"; fid: string }
   | { op: "delete"; fid: string }
-  /** Sender: the frame just sent, to hash its bytes (in file order; bytes sent again after a resume are skipped). */
+  /** Sender: a block of the file whose chunks all went out, to hash (in file order; bytes hashed before are skipped). */
   | { op: "feed"; fid: string; offset: number; buffer: ArrayBuffer }
   /** Sender: every byte was fed; reply with the SHA-256. */
   | { op: "digest"; fid: string; size: number };

@@ -13,6 +13,20 @@ test("a chunk round-trips: file id, offset past 4 GiB, and the bytes after the h
   assert.deepEqual([...frame.subarray(CHUNK_HEADER_BYTES)], [1, 2, 3, 250]);
 });
 
+test("a chunk encoded into a reused buffer is the same frame, and a shorter one after it carries only its bytes", () => {
+  const reused = new Uint8Array(CHUNK_HEADER_BYTES + 8);
+  const first = encodeChunk(fid, 1024, new Uint8Array([9, 9, 9, 9, 9, 9, 9, 9]), reused);
+  assert.deepEqual([...first], [...encodeChunk(fid, 1024, new Uint8Array([9, 9, 9, 9, 9, 9, 9, 9]))]);
+  const second = encodeChunk(fid, 1032, new Uint8Array([7, 7]), reused);
+  assert.equal(second.buffer, reused.buffer);
+  assert.equal(second.byteLength, CHUNK_HEADER_BYTES + 2);
+  assert.deepEqual(decodeChunkHeader(second.slice().buffer), { fid, offset: 1032, length: 2 });
+  // Too small a buffer: a new frame, the reused one untouched.
+  const big = encodeChunk(fid, 0, new Uint8Array(16), reused);
+  assert.notEqual(big.buffer, reused.buffer);
+  assert.deepEqual([...reused.subarray(CHUNK_HEADER_BYTES, CHUNK_HEADER_BYTES + 2)], [7, 7]);
+});
+
 test("malformed chunks are refused: short, wrong kind, empty, negative or fractional offset", () => {
   assert.equal(decodeChunkHeader(new ArrayBuffer(10)), null);
   const good = encodeChunk(fid, 0, new Uint8Array(8));

@@ -126,8 +126,10 @@ export function bytesToFid(bytes: Uint8Array, at = 0): string {
 }
 
 /** One chunk frame: header and bytes in one new buffer (the data channel sends it as one message). */
-export function encodeChunk(fid: string, offset: number, bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  const frame = new Uint8Array(CHUNK_HEADER_BYTES + bytes.byteLength);
+export function encodeChunk(fid: string, offset: number, bytes: Uint8Array, into?: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  // Into a buffer the caller reuses (send() copies the frame at once), or a new one.
+  const length = CHUNK_HEADER_BYTES + bytes.byteLength;
+  const frame = into && into.byteOffset === 0 && into.byteLength >= length ? into.subarray(0, length) : new Uint8Array(length);
   frame[0] = KIND_CHUNK;
   fidToBytes(fid, frame, 4);
   new DataView(frame.buffer).setFloat64(24, offset, true);

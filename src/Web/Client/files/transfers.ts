@@ -143,6 +143,7 @@ export class Transfers {
   private readonly pumping = new Set<string>();
   private readonly sleepers = new Map<string, () => void>();
   private readonly reported = new Map<string, string>();
+  private frame = new Uint8Array(0);
 
   constructor(
     private readonly store: TransferStore,
@@ -510,10 +511,10 @@ export class Transfers {
       }
       const gen = l.gen;
       const { offset, length } = l.window.take(chunkBytes);
-      let bytes: Uint8Array;
+      let read: Read;
       try {
         const before = performance.now();
-        bytes = await l.reader.read(offset, length);
+        read = await l.reader.read(offset, length);
         FILE_STATS.readWaitMs += performance.now() - before;
       } catch (err) {
         this.control(l, { t: "cancel", fid: l.rec.fid, reason: "read" });
@@ -521,15 +522,17 @@ export class Transfers {
         continue;
       }
       if (gen !== l.gen || l.rec.status !== "active") continue;
-      const frame = encodeChunk(l.rec.fid, offset, bytes);
+      // send() copies the frame at once, so one frame buffer serves every chunk: no allocation per chunk.
+      if (this.frame.byteLength < CHUNK_HEADER_BYTES + chunkBytes) this.frame = new Uint8Array(CHUNK_HEADER_BYTES + chunkBytes);
+      const frame = encodeChunk(l.rec.fid, offset, read.bytes, this.frame);
       try {
         channel.send(FILE_TUNING.corruptFirstChunk && offset === 0 ? damaged(frame) : frame);
       } catch {
         await this.interrupt(l);
         continue;
       }
-      // send() copied the frame: its buffer moves to the hashing worker without another copy.
-      this.hasher.post({ op: "feed", fid: l.rec.fid, offset, buffer: frame.buffer });
+      // A block read from the file whose every chunk went out moves to the hashing worker, without a copy.
+      if (read.finished) this.hasher.post({ op: "feed", fid: l.rec.fid, offset: read.finished.at, buffer: read.finished.block.buffer as ArrayBuffer });
       l.meter.add(performance.now(), l.window.sent);
     }
   }
@@ -820,6 +823,12 @@ export class Transfers {
   }
 }
 
+/** A chunk read from the file; when it is the last chunk of a block, the block (to hash, then let go). */
+export interface Read {
+  bytes: Uint8Array;
+  finished: { at: number; block: Uint8Array } | null;
+}
+
 /** Reads a File in order with a few blocks in flight; holds at most readAhead + 1 blocks. */
 export class SliceReader {
   private readonly blocks = new Map<number, Promise<Uint8Array>>();
@@ -830,11 +839,12 @@ export class SliceReader {
     private readonly ahead: number,
   ) {}
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
+  async read(offset: number, length: number): Promise<Read> {
     const start = Math.floor(offset / this.blockBytes) * this.blockBytes;
     if (offset + length > start + this.blockBytes) {
-      // Straddles two blocks (chunk sizes that do not divide the block): read it on its own.
-      return new Uint8Array(await this.file.slice(offset, offset + length).arrayBuffer());
+      // Straddles two blocks (chunk sizes that do not divide the block): read it on its own, a block of its own.
+      const bytes = new Uint8Array(await this.file.slice(offset, offset + length).arrayBuffer());
+      return { bytes, finished: { at: offset, block: bytes } };
     }
     for (const at of [...this.blocks.keys()]) if (at < start) this.blocks.delete(at);
     for (let i = 0; i <= this.ahead; i++) {
@@ -843,7 +853,11 @@ export class SliceReader {
       if (!this.blocks.has(at)) this.blocks.set(at, this.file.slice(at, at + this.blockBytes).arrayBuffer().then((b) => new Uint8Array(b)));
     }
     const block = await this.blocks.get(start)!;
-    return block.subarray(offset - start, offset - start + length);
+    const bytes = block.subarray(offset - start, offset - start + length);
+    if (offset + length < start + block.byteLength) return { bytes, finished: null };
+    // Its last chunk: the caller hands the block on (its buffer moves away), so it is read again if ever needed.
+    this.blocks.delete(start);
+    return { bytes, finished: { at: start, block } };
   }
 }
 

@@ -138,9 +138,9 @@ async function handle(request: WorkerRequest): Promise<void> {
         f = { hasher, at: 0 };
         outgoing.set(request.fid, f);
       }
-      // The sender hashes what it sends, so the file is read once. After a resume it sends some bytes again:
-      // only bytes past what was hashed count, so every byte is hashed once and in order.
-      const bytes = new Uint8Array(request.buffer, CHUNK_HEADER_BYTES);
+      // The sender hashes the blocks it read and sent, so the file is read once. After a resume it sends some bytes
+      // again: only bytes past what was hashed count, so every byte is hashed once and in order.
+      const bytes = new Uint8Array(request.buffer);
       const end = request.offset + bytes.byteLength;
       if (request.offset <= f.at && end > f.at) {
         const t0 = performance.now();
