@@ -369,6 +369,28 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task A_source_file_deleted_mid_transfer_stops_it_with_a_reason_on_both_sides()
+    {
+        await using var pair = await PairAsync();
+        var (alice, bob) = pair;
+        var path = MakeFile("moved-away.bin", 150 * MiB);
+        await alice.Page.SetInputFilesAsync("#file-input", path);
+        var incoming = Card(bob, "in");
+        await incoming.Locator("button[data-action=accept]").ClickAsync(new() { Timeout = Person.Patience });
+        await WaitForBytesAsync(incoming, 20 * MiB);
+
+        // The file goes from the sender's disk while it is being read.
+        File.Delete(path);
+
+        var outgoing = Card(alice, "out");
+        await Assertions.Expect(outgoing).ToHaveAttributeAsync("data-status", "failed", new() { Timeout = Transfer });
+        await Assertions.Expect(outgoing).ToContainTextAsync("Could not read the file");
+        await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "failed", new() { Timeout = Person.Patience });
+        await Assertions.Expect(incoming).ToContainTextAsync("The sender could not read the file any more");
+        await WaitUntilDeletedAsync(bob, await incoming.GetAttributeAsync("data-fid"), "the partial file to be deleted");
+    }
+
+    [Fact]
     public async Task A_file_damaged_on_the_way_fails_its_hash_check_and_is_not_kept()
     {
         await using var pair = await PairAsync();

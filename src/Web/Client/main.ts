@@ -266,7 +266,13 @@ class App {
   private async openReceived(fid: string, save: boolean): Promise<void> {
     const rec = this.transfers.record(fid);
     if (!rec) return;
-    const file = rec.target ? await rec.target.getFile() : await Disk.file(fid);
+    let file: File;
+    try {
+      file = rec.target ? await chosenFile(rec.target) : await Disk.file(fid);
+    } catch (err) {
+      console.warn("could not open the received file", err); // not allowed by the user, or moved away
+      return;
+    }
     const pick = this.saveTarget;
     if (save && pick) {
       // Where the browser lets the user pick a place: disk to disk, streamed.
@@ -359,4 +365,14 @@ class App {
 
 if (document.getElementById("app")) {
   void new App().start();
+}
+
+/** A chosen file to read back (Open): after a reload the browser asks the user first, within their click. */
+async function chosenFile(target: FileSystemFileHandle): Promise<File> {
+  const handle = target as FileSystemFileHandle & {
+    queryPermission?(o: { mode: "read" }): Promise<PermissionState>;
+    requestPermission?(o: { mode: "read" }): Promise<PermissionState>;
+  };
+  if (handle.queryPermission && (await handle.queryPermission({ mode: "read" })) !== "granted") await handle.requestPermission?.({ mode: "read" });
+  return handle.getFile();
 }
