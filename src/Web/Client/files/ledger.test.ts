@@ -68,3 +68,15 @@ test("speed and time left come from the last few seconds", () => {
   m.add(11_000, 10_000_000);
   assert.equal(m.speed, 0, "a stalled transfer shows no speed, not an old average");
 });
+
+test("a chunk taken but not sent (paused during its read) is given back, never below what was acknowledged", () => {
+  const w = new SendWindow(100, 50);
+  w.take(10);
+  const { offset } = w.take(10);
+  w.untake(offset);
+  assert.equal(w.sent, 10);
+  assert.deepEqual(w.take(10), { offset: 10, length: 10 });
+  w.ack(20);
+  w.untake(10);
+  assert.equal(w.sent, 20);
+});

@@ -29,6 +29,11 @@ export class SendWindow {
     return { offset, length };
   }
 
+  /** Gives back the chunk just taken at <paramref name="offset"/> (it was not sent). */
+  untake(offset: number): void {
+    if (offset >= this.acked && offset < this.sent) this.sent = offset;
+  }
+
   /** An ack moves forward only, and never past what was sent. Returns whether it was plausible. */
   ack(offset: number): boolean {
     if (offset > this.sent || offset > this.size) return false;

@@ -136,6 +136,8 @@ interface Live {
   computed?: string;
   /** A chosen file received whole, verified and committed (its bytes are in it). */
   committed?: boolean;
+  /** The commit of a verified chosen file is under way: it finishes whatever happens (a cancel or a drop now loses). */
+  committing?: boolean;
   expected?: string;
   unknownFrom?: Set<string>;
 }
@@ -302,7 +304,7 @@ export class Transfers {
 
   async cancel(fid: string): Promise<void> {
     const l = this.live.get(fid);
-    if (!l || FINISHED.has(l.rec.status)) return;
+    if (!l || FINISHED.has(l.rec.status) || l.committing) return;
     this.control(l, { t: "cancel", fid });
     await this.stop(l, "cancelled", "You cancelled it.");
   }
@@ -375,12 +377,16 @@ export class Transfers {
 
   private async startReceiving(l: Live): Promise<void> {
     if (l.rec.target && !(await mayWrite(l.rec.target))) {
-      // After a reload the browser asks the user again before we write to their file: the card offers "Continue".
+      // After a reload the browser asks the user again before we write to their file: the card offers "Continue"
+      // (a pause from before the reload gives way to it; the transfer starts over anyway).
       if (FINISHED.has(l.rec.status)) return;
       l.rec.needsPermission = true;
+      delete l.rec.pausedBy;
+      if (l.rec.status === "paused") l.rec.status = "interrupted";
       await this.interrupt(l);
       return;
     }
+    delete l.rec.needsPermission;
     if (FINISHED.has(l.rec.status)) return;
     const session = l.rec.session && this.peers.filesChannel(l.rec.peer, l.rec.session) ? l.rec.session : this.peers.filesSessions(l.rec.peer)[0];
     if (!session) {
@@ -422,9 +428,11 @@ export class Transfers {
         break;
       case "committed":
         l.committed = true;
+        l.committing = false;
         await this.verify(l);
         break;
       case "error":
+        l.committing = false;
         if (FINISHED.has(l.rec.status)) return;
         this.control(l, { t: "cancel", fid: r.fid, reason: r.error === "quota" ? "space" : "disk" });
         await this.stop(l, "failed", r.error.startsWith("Error: lost") ? "Part of the file on this device is gone (was site data cleared?). Ask for it again." : r.error === "quota" ? "This device ran out of space for received files (storage quota exceeded)." : `Could not write the file to disk (${r.error}).`);
@@ -439,7 +447,8 @@ export class Transfers {
     const ok = l.computed === l.expected;
     if (ok && l.rec.target && !l.committed) {
       // The hash matched: now the chosen file gets its bytes ("committed" brings us back here).
-      this.disk.post({ op: "commit", fid: l.rec.fid, epoch: l.gen });
+      if (!l.committing) this.disk.post({ op: "commit", fid: l.rec.fid, epoch: l.gen });
+      l.committing = true;
       return;
     }
     this.control(l, { t: "result", fid: l.rec.fid, ok });
@@ -450,7 +459,7 @@ export class Transfers {
       await this.setStatus(l, "done");
     } else {
       this.disk.post({ op: "delete", fid: l.rec.fid });
-      await this.setStatus(l, "failed", `The file arrived damaged (its SHA-256 does not match the sender's). It was discarded${l.rec.target ? ` and ${l.rec.target.name} left as it was` : ""}; ask for it again.`);
+      await this.setStatus(l, "failed", `The file arrived damaged (its SHA-256 does not match the sender's). It was discarded${l.rec.target ? `: nothing of it was written into ${l.rec.target.name}` : ""}; ask for it again.`);
     }
   }
 
@@ -526,7 +535,12 @@ export class Transfers {
         await this.stop(l, "failed", `Could not read the file (${err instanceof Error ? err.message : String(err)}). Was it moved or deleted?`);
         continue;
       }
-      if (gen !== l.gen || l.rec.status !== "active") continue;
+      if (gen !== l.gen) continue;
+      if (l.rec.status !== "active") {
+        // Paused (or stopped) while the read was under way: the chunk goes when it continues, not never.
+        l.window.untake(offset);
+        continue;
+      }
       // send() copies the frame at once, so one frame buffer serves every chunk: no allocation per chunk.
       if (this.frame.byteLength < CHUNK_HEADER_BYTES + chunkBytes) this.frame = new Uint8Array(CHUNK_HEADER_BYTES + chunkBytes);
       const frame = encodeChunk(l.rec.fid, offset, read.bytes, this.frame);
@@ -659,7 +673,7 @@ export class Transfers {
         if (l.rec.dir === "out") this.pump(peer);
         return;
       case "cancel":
-        if (!fromBound || FINISHED.has(l.rec.status)) return;
+        if (!fromBound || FINISHED.has(l.rec.status) || l.committing) return;
         if (frame.reason) await this.stop(l, "failed", CANCEL_WORDS[frame.reason]);
         else await this.stop(l, "cancelled", "They cancelled it.");
         return;
@@ -757,6 +771,8 @@ export class Transfers {
   }
 
   private async interrupt(l: Live): Promise<void> {
+    // Verified and being committed: the file is whole here; the result reaches the sender on the next link.
+    if (l.committing) return;
     l.gen++;
     if (l.rec.dir === "in") {
       this.disk.post({ op: "close", fid: l.rec.fid });
