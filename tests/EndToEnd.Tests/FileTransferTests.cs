@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace Cybernet.EndToEnd.Tests;
@@ -492,6 +493,8 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
         // The offer's three answers fit a phone-sized screen.
         await bob.Page.SetViewportSizeAsync(360, 740);
         await Assertions.Expect(incoming.Locator("button[data-action=saveTo]")).ToBeInViewportAsync(new() { Timeout = Person.Patience });
+        // What choosing a file trades, said where the choice is made.
+        await Assertions.Expect(incoming.Locator("button[data-action=saveTo]")).ToHaveAttributeAsync("title", new Regex("Reloading this page before it is done starts it over"));
         Assert.True(await bob.Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= 360"), "nothing overflows 360 px");
         await bob.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "files-offer-360.png") });
         await incoming.Locator("button[data-action=saveTo]").ClickAsync(new() { Timeout = Person.Patience });

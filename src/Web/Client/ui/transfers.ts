@@ -19,7 +19,7 @@ export interface TransferActions {
   save(fid: string): void;
 }
 
-type Button = [action: keyof TransferActions, label: string, quiet?: boolean];
+type Button = [action: keyof TransferActions, label: string, quiet?: boolean, title?: string];
 
 /** Words for where a transfer stands; the progress line while bytes move. */
 export function describeTransfer(t: TransferRecord, peerName: string, p: Progress): string {
@@ -52,11 +52,13 @@ export function describeTransfer(t: TransferRecord, peerName: string, p: Progres
   }
 }
 
+const SAVE_TO_TITLE = "Write it straight into a file you choose: no second copy. Reloading this page before it is done starts it over.";
+
 function buttons(t: TransferRecord, canChoose: boolean): Button[] {
   switch (t.status) {
     case "offered":
       if (t.dir === "out") return [["cancel", "Cancel", true]];
-      return canChoose ? [["accept", "Accept"], ["saveTo", "Save to…", true], ["decline", "Decline", true]] : [["accept", "Accept"], ["decline", "Decline", true]];
+      return canChoose ? [["accept", "Accept"], ["saveTo", "Save to…", true, SAVE_TO_TITLE], ["decline", "Decline", true]] : [["accept", "Accept"], ["decline", "Decline", true]];
     case "interrupted":
       return t.needsPermission ? [["allow", "Continue"], ["cancel", "Cancel", true]] : [["cancel", "Cancel", true]];
     case "waiting":
@@ -147,7 +149,7 @@ export class TransferList {
       h(
         "span",
         { class: "transfer-actions" },
-        ...buttons(t, this.canChoose).map(([action, label, quiet]) => h("button", { type: "button", class: `btn btn-small${quiet ? " btn-quiet" : ""}`, "data-action": action }, label)),
+        ...buttons(t, this.canChoose).map(([action, label, quiet, title]) => h("button", { type: "button", class: `btn btn-small${quiet ? " btn-quiet" : ""}`, "data-action": action, title }, label)),
       ),
     );
   }
