@@ -192,7 +192,8 @@ public sealed partial class MailCatcher : IAsyncDisposable
             owner="$1"; pid="$2"
             (
                 while kill -0 "$owner" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do sleep 0.5; done
-                if kill -0 "$pid" 2>/dev/null; then pkill -P "$pid"; kill "$pid"; fi
+                # SIGKILL: a stopped process (seen once, state T) never acts on SIGTERM.
+                if kill -0 "$pid" 2>/dev/null; then pkill -KILL -P "$pid"; kill -KILL "$pid"; fi
             ) </dev/null >/dev/null 2>&1 &
             """;
         var info = new ProcessStartInfo("sh") { UseShellExecute = false };
