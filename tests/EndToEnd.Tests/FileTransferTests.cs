@@ -214,9 +214,7 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
         await incoming.Locator("button[data-action=accept]").ClickAsync(new() { Timeout = Person.Patience });
         await WaitForBytesAsync(incoming, 60 * MiB);
 
-        await bob.Page.ReloadAsync();
-        await bob.Page.WaitForSelectorAsync("#connection[data-state=connected]", new() { Timeout = Person.Patience });
-        await bob.OpenConversationAsync("Alice Liddell");
+        await bob.ReloadAsync("Alice Liddell");
         incoming = Card(bob, "in");
         await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "done", new() { Timeout = Transfer });
         Assert.Equal(Sha256(path), await incoming.GetAttributeAsync("data-sha256"));
@@ -461,9 +459,7 @@ public sealed class FileTransferTests(BrowserFixture fixture) : IDisposable
         await WaitForBytesAsync(incoming, 30 * MiB);
 
         // The swap file goes with the page: after the reload the transfer starts over from the first byte.
-        await bob.Page.ReloadAsync();
-        await bob.Page.WaitForSelectorAsync("#connection[data-state=connected]", new() { Timeout = Person.Patience });
-        await bob.OpenConversationAsync("Alice Liddell");
+        await bob.ReloadAsync("Alice Liddell");
         incoming = Card(bob, "in");
         await Assertions.Expect(incoming).ToHaveAttributeAsync("data-status", "done", new() { Timeout = Transfer });
         Assert.Null(await incoming.GetAttributeAsync("data-resumes"));

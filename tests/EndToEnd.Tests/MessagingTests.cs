@@ -49,9 +49,7 @@ public sealed partial class MessagingTests(BrowserFixture fixture)
         await alice.Page.ScreenshotAsync(new() { Path = Shot("chat.png") });
 
         // History is per device, in IndexedDB: there after a reload.
-        await alice.Page.ReloadAsync();
-        await alice.Page.WaitForSelectorAsync("#connection[data-state=connected]", new() { Timeout = Person.Patience });
-        await alice.OpenConversationAsync("Bob Builder");
+        await alice.ReloadAsync("Bob Builder");
         await Assertions.Expect(alice.Messages).ToHaveCountAsync(2);
         await Assertions.Expect(alice.Outgoing.First).ToContainTextAsync("Hello Bob!");
         await Assertions.Expect(alice.Incoming.First).ToContainTextAsync("second line");
@@ -106,12 +104,8 @@ public sealed partial class MessagingTests(BrowserFixture fixture)
         }
 
         // A reload of either side never brings a second copy.
-        await bob.Page.ReloadAsync();
-        await bob.Page.WaitForSelectorAsync("#connection[data-state=connected]", new() { Timeout = Person.Patience });
-        await bob.OpenConversationAsync("Alice Liddell");
-        await alice.Page.ReloadAsync();
-        await alice.Page.WaitForSelectorAsync("#connection[data-state=connected]", new() { Timeout = Person.Patience });
-        await alice.OpenConversationAsync("Bob Builder");
+        await bob.ReloadAsync("Alice Liddell");
+        await alice.ReloadAsync("Bob Builder");
         await Assertions.Expect(alice.Page.Locator("#link-state")).ToHaveAttributeAsync("data-state", "direct", new() { Timeout = Person.Patience });
         await Assertions.Expect(bob.Incoming).ToHaveCountAsync(3);
     }

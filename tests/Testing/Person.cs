@@ -115,5 +115,13 @@ public sealed class Person(IBrowserContext context, IPage page, string userName,
         return Page;
     }
 
+    /// <summary>Reloads the tab, waits until it is signed in and connected again, and opens a conversation.</summary>
+    public async Task ReloadAsync(string openConversationWith)
+    {
+        await Page.ReloadAsync();
+        await Page.WaitForSelectorAsync("#connection[data-state=connected]", new() { Timeout = Patience });
+        await OpenConversationAsync(openConversationWith);
+    }
+
     public async ValueTask DisposeAsync() => await Context.CloseAsync();
 }

@@ -6,7 +6,7 @@ import { SessionLink, hubErrorText, type LinkState } from "./signaling.js";
 import { MessageStore } from "./store.js";
 import type { ChatMessage } from "./chat.js";
 import type { IceConfig, IncomingSignal } from "./types.js";
-import { Disk } from "./files/disk.js";
+import { Disk, mayUse } from "./files/disk.js";
 import { FILE_STATS, FILE_TUNING, Transfers } from "./files/transfers.js";
 import { ConversationView } from "./ui/conversation.js";
 import { TransferList } from "./ui/transfers.js";
@@ -206,11 +206,11 @@ class App {
         accept: (fid) => void this.transfers.accept(fid),
         saveTo: (fid) => void this.receiveInto(fid),
         allow: (fid) => void this.allowWriting(fid),
-      decline: (fid) => void this.transfers.decline(fid),
-      pause: (fid) => void this.transfers.pause(fid),
-      resume: (fid) => void this.transfers.resume(fid),
-      cancel: (fid) => void this.transfers.cancel(fid),
-      remove: (fid) => void this.transfers.remove(fid),
+        decline: (fid) => void this.transfers.decline(fid),
+        pause: (fid) => void this.transfers.pause(fid),
+        resume: (fid) => void this.transfers.resume(fid),
+        cancel: (fid) => void this.transfers.cancel(fid),
+        remove: (fid) => void this.transfers.remove(fid),
         open: (fid) => void this.openReceived(fid, false),
         save: (fid) => void this.openReceived(fid, true),
       },
@@ -256,10 +256,8 @@ class App {
 
   /** After a reload the browser asks before we write to a chosen file again; this runs in the click, as it requires. */
   private async allowWriting(fid: string): Promise<void> {
-    const target = this.transfers.record(fid)?.target as (FileSystemFileHandle & { requestPermission?(o: { mode: "readwrite" }): Promise<PermissionState> }) | undefined;
-    if (!target) return;
-    if (target.requestPermission && (await target.requestPermission({ mode: "readwrite" })) !== "granted") return;
-    await this.transfers.allowed(fid);
+    const target = this.transfers.record(fid)?.target;
+    if (target && (await mayUse(target, "readwrite", true))) await this.transfers.allowed(fid);
   }
 
   /** Opens a received file in a new tab, or saves it: both straight from the disk-backed file, never read into memory. */
@@ -268,7 +266,8 @@ class App {
     if (!rec) return;
     let file: File;
     try {
-      file = rec.target ? await chosenFile(rec.target) : await Disk.file(fid);
+      if (rec.target && !(await mayUse(rec.target, "read", true))) return; // the user said no
+      file = rec.target ? await rec.target.getFile() : await Disk.file(fid);
     } catch (err) {
       console.warn("could not open the received file", err); // not allowed by the user, or moved away
       return;
@@ -365,14 +364,4 @@ class App {
 
 if (document.getElementById("app")) {
   void new App().start();
-}
-
-/** A chosen file to read back (Open): after a reload the browser asks the user first, within their click. */
-async function chosenFile(target: FileSystemFileHandle): Promise<File> {
-  const handle = target as FileSystemFileHandle & {
-    queryPermission?(o: { mode: "read" }): Promise<PermissionState>;
-    requestPermission?(o: { mode: "read" }): Promise<PermissionState>;
-  };
-  if (handle.queryPermission && (await handle.queryPermission({ mode: "read" })) !== "granted") await handle.requestPermission?.({ mode: "read" });
-  return handle.getFile();
 }

@@ -28,6 +28,23 @@ export type WorkerReply =
   | { op: "deleted"; fid: string }
   | { op: "error"; fid: string; epoch?: number | undefined; error: string };
 
+/**
+ * Whether the browser lets this page use a file the user chose (File System Access API) without asking; with ask,
+ * asks them (only within their click, as the browser requires). Browsers without permissions on handles: yes.
+ */
+export async function mayUse(handle: FileSystemFileHandle, mode: "read" | "readwrite", ask: boolean): Promise<boolean> {
+  const h = handle as FileSystemFileHandle & {
+    queryPermission?(o: { mode: string }): Promise<PermissionState>;
+    requestPermission?(o: { mode: string }): Promise<PermissionState>;
+  };
+  try {
+    if (!h.queryPermission || (await h.queryPermission({ mode })) === "granted") return true;
+    return ask && h.requestPermission !== undefined && (await h.requestPermission({ mode })) === "granted";
+  } catch {
+    return false;
+  }
+}
+
 export class Disk {
   private readonly worker: Worker;
 

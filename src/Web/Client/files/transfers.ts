@@ -26,7 +26,7 @@
 //   of the channel's speed on 2 cores.
 import type { PeerDirectory } from "../peers.js";
 import type { TransferStore } from "../store.js";
-import { Disk, type WorkerReply, type WorkerTime } from "./disk.js";
+import { Disk, mayUse, type WorkerReply, type WorkerTime } from "./disk.js";
 import { RateMeter, ReceiveCursor, SendWindow } from "./ledger.js";
 import { formatBytes, safeFileName } from "./names.js";
 import { CHUNK_HEADER_BYTES, type CancelReason, type Control, type OfferedFile, decodeChunkHeader, decodeControl, encodeChunk, encodeControl } from "./protocol.js";
@@ -376,7 +376,7 @@ export class Transfers {
   // ----- receiving -----
 
   private async startReceiving(l: Live): Promise<void> {
-    if (l.rec.target && !(await mayWrite(l.rec.target))) {
+    if (l.rec.target && !(await mayUse(l.rec.target, "readwrite", false))) {
       // After a reload the browser asks the user again before we write to their file: the card offers "Continue"
       // (a pause from before the reload gives way to it; the transfer starts over anyway).
       if (FINISHED.has(l.rec.status)) return;
@@ -673,7 +673,7 @@ export class Transfers {
         if (l.rec.dir === "out") this.pump(peer);
         return;
       case "cancel":
-        if (!fromBound || FINISHED.has(l.rec.status) || l.committing) return;
+        if (!fromBound || FINISHED.has(l.rec.status)) return;
         if (frame.reason) await this.stop(l, "failed", CANCEL_WORDS[frame.reason]);
         else await this.stop(l, "cancelled", "They cancelled it.");
         return;
@@ -784,6 +784,8 @@ export class Transfers {
   }
 
   private async stop(l: Live, status: "cancelled" | "declined" | "failed", error: string): Promise<void> {
+    // Verified and being committed into the chosen file: that finishes and wins (a failed commit clears the flag).
+    if (l.committing) return;
     l.gen++;
     if (l.rec.dir === "in") {
       this.disk.post({ op: "delete", fid: l.rec.fid });
@@ -879,17 +881,6 @@ export class SliceReader {
     // Its last chunk: the caller hands the block on (its buffer moves away), so it is read again if ever needed.
     this.blocks.delete(start);
     return { bytes, finished: { at: start, block } };
-  }
-}
-
-/** Whether the browser lets us write to the user's chosen file without asking them again. */
-async function mayWrite(target: FileSystemFileHandle): Promise<boolean> {
-  const query = (target as unknown as { queryPermission?(o: { mode: "readwrite" }): Promise<PermissionState> }).queryPermission;
-  if (!query) return true;
-  try {
-    return (await query.call(target, { mode: "readwrite" })) === "granted";
-  } catch {
-    return false;
   }
 }
 

@@ -60,23 +60,11 @@ async function handle(request: WorkerRequest): Promise<void> {
   switch (request.op) {
     case "open": {
       closeOne(request.fid);
-      if (request.target) {
-        await openChosen(request, request.target);
-        return;
-      }
-      const file = await (await folder()).getFileHandle(request.fid, { create: true });
-      const handle = await lockFile(file);
-      if (handle.getSize() < request.offset) {
-        handle.close();
-        throw new Error("lost: the file on disk is shorter than its last checkpoint");
-      }
-      // Whatever lies past the checkpoint was never acknowledged: it is written again.
-      handle.truncate(request.offset);
-      const hasher = await createSHA256();
-      if (request.state && request.offset > 0) hasher.load(request.state);
-      else hasher.init();
-      open.set(request.fid, { epoch: request.epoch, handle, writable: null, hasher, size: request.size, written: request.offset, lastCheckpoint: request.offset, checkpointEvery: request.checkpointEvery });
-      if (request.size === request.offset) await finish(request.fid);
+      // Whatever lies past the checkpoint was never acknowledged: it is cut off and written again.
+      const sink = request.target ? { handle: null, writable: await openChosen(request, request.target) } : { handle: await openInOpfs(request), writable: null };
+      const hasher = await newHasher(request.offset > 0 ? request.state : null);
+      open.set(request.fid, { epoch: request.epoch, ...sink, hasher, size: request.size, written: request.offset, lastCheckpoint: request.offset, checkpointEvery: request.checkpointEvery });
+      if (request.size === request.offset) finish(request.fid);
       return;
     }
     case "write": {
@@ -91,7 +79,7 @@ async function handle(request: WorkerRequest): Promise<void> {
       spent.writeMs += t1 - t0;
       spent.hashMs += performance.now() - t1;
       f.written += bytes.byteLength;
-      if (f.written === f.size) await finish(request.fid);
+      if (f.written === f.size) finish(request.fid);
       else if (f.written - f.lastCheckpoint >= f.checkpointEvery) checkpoint(request.fid, f);
       return;
     }
@@ -112,7 +100,7 @@ async function handle(request: WorkerRequest): Promise<void> {
     case "delete": {
       const chosen = open.get(request.fid) ?? parked.get(request.fid);
       if (chosen?.writable) {
-        // A chosen file is the user's: never removed, only its uncommitted bytes discarded (the file is left as it was).
+        // A chosen file is the user's: never removed; what was received for it is discarded, none of it written in.
         open.delete(request.fid);
         parked.delete(request.fid);
         await chosen.writable.abort().catch(() => undefined);
@@ -133,9 +121,7 @@ async function handle(request: WorkerRequest): Promise<void> {
       if (!f) {
         // A resume after the digest was taken sends bytes again: nothing more to hash.
         if (request.offset !== 0) return;
-        const hasher = await createSHA256();
-        hasher.init();
-        f = { hasher, at: 0 };
+        f = { hasher: await newHasher(null), at: 0 };
         outgoing.set(request.fid, f);
       }
       // The sender hashes the blocks it read and sent, so the file is read once. After a resume it sends some bytes
@@ -151,12 +137,7 @@ async function handle(request: WorkerRequest): Promise<void> {
       return;
     }
     case "digest": {
-      let f = outgoing.get(request.fid);
-      if (!f && request.size === 0) {
-        const hasher = await createSHA256();
-        hasher.init();
-        f = { hasher, at: 0 };
-      }
+      const f = outgoing.get(request.fid) ?? (request.size === 0 ? { hasher: await newHasher(null), at: 0 } : undefined);
       outgoing.delete(request.fid);
       if (!f || f.at !== request.size) throw new Error(`hashed ${f?.at ?? 0} of ${request.size} bytes`);
       scope.postMessage({ op: "hashed", fid: request.fid, sha256: f.hasher.digest("hex"), spent: { ...spent } });
@@ -182,25 +163,42 @@ async function lockFile(file: FileSystemFileHandle): Promise<SyncAccessHandle> {
   }
 }
 
+type Open = Extract<WorkerRequest, { op: "open" }>;
+
+/** The received file in the origin-private file system, at its checkpoint. */
+async function openInOpfs(request: Open): Promise<SyncAccessHandle> {
+  const handle = await lockFile(await (await folder()).getFileHandle(request.fid, { create: true }));
+  if (handle.getSize() < request.offset) {
+    handle.close();
+    throw new Error("lost: the file on disk is shorter than its last checkpoint");
+  }
+  handle.truncate(request.offset);
+  return handle;
+}
+
 /**
- * Opens a transfer into a file the user chose. After a dropped link the same writable continues from the checkpoint
- * (what came after it is cut off); after a reload there is none, and the transfer starts over from the first byte.
+ * A file the user chose, at the checkpoint. After a dropped link the same writable continues (what came after the
+ * checkpoint is cut off); after a reload there is none, and the transfer starts over from the first byte.
  */
-async function openChosen(request: Extract<WorkerRequest, { op: "open" }>, target: FileSystemFileHandle): Promise<void> {
+async function openChosen(request: Open, target: FileSystemFileHandle): Promise<Writable> {
   const before = parked.get(request.fid);
   parked.delete(request.fid);
-  let writable = before?.writable ?? null;
+  const writable = before?.writable ?? null;
   if (request.offset > 0 && (!writable || before!.written < request.offset)) {
     await writable?.abort().catch(() => undefined);
     throw new Error("lost: the bytes written into the chosen file before the page was reloaded are gone");
   }
-  if (writable) await writable.write({ type: "truncate", size: request.offset });
-  else writable = (await (target as unknown as { createWritable(o: { keepExistingData: boolean }): Promise<Writable> }).createWritable({ keepExistingData: false }));
+  if (!writable) return (target as unknown as { createWritable(o: { keepExistingData: boolean }): Promise<Writable> }).createWritable({ keepExistingData: false });
+  await writable.write({ type: "truncate", size: request.offset });
+  return writable;
+}
+
+/** A SHA-256 from its saved state at a checkpoint, or from the start. */
+async function newHasher(state: Uint8Array | null): Promise<IHasher> {
   const hasher = await createSHA256();
-  if (request.state && request.offset > 0) hasher.load(request.state);
+  if (state) hasher.load(state);
   else hasher.init();
-  open.set(request.fid, { epoch: request.epoch, handle: null, writable, hasher, size: request.size, written: request.offset, lastCheckpoint: request.offset, checkpointEvery: request.checkpointEvery });
-  if (request.size === request.offset) await finish(request.fid);
+  return hasher;
 }
 
 function checkpoint(fid: string, f: Incoming): void {
@@ -214,7 +212,7 @@ function checkpoint(fid: string, f: Incoming): void {
   scope.postMessage({ op: "checkpoint", fid, epoch: f.epoch, offset: f.written, state }, [state.buffer]);
 }
 
-async function finish(fid: string): Promise<void> {
+function finish(fid: string): void {
   const f = open.get(fid)!;
   // The last checkpoint is the whole file: a reload now still knows every byte is here, hash state included.
   if (f.lastCheckpoint < f.size) checkpoint(fid, f);

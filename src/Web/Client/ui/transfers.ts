@@ -58,7 +58,7 @@ function buttons(t: TransferRecord, canChoose: boolean): Button[] {
   switch (t.status) {
     case "offered":
       if (t.dir === "out") return [["cancel", "Cancel", true]];
-      return canChoose ? [["accept", "Accept"], ["saveTo", "Save to…", true, SAVE_TO_TITLE], ["decline", "Decline", true]] : [["accept", "Accept"], ["decline", "Decline", true]];
+      return [["accept", "Accept"], ...(canChoose ? [["saveTo", "Save to…", true, SAVE_TO_TITLE] satisfies Button] : []), ["decline", "Decline", true]];
     case "interrupted":
       return t.needsPermission ? [["allow", "Continue"], ["cancel", "Cancel", true]] : [["cancel", "Cancel", true]];
     case "waiting":
