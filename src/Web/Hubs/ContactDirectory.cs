@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 
 namespace Cybernet.Web.Hubs;
@@ -11,9 +12,9 @@ public sealed class ContactDirectory(AccountsDbContext db)
         return await normalized.Select(u => (Guid?)u.Id).FirstOrDefaultAsync(cancellationToken);
     }
 
-    public async Task<ContactListDto> DescribeAsync(ContactBook book, CancellationToken cancellationToken)
+    public async Task<ContactListDto> DescribeAsync(Guid me, ContactBook book, CancellationToken cancellationToken)
     {
-        var ids = book.Contacts.Select(c => c.UserId).Concat(book.Blocked).Distinct().ToList();
+        var ids = book.Contacts.Select(c => c.UserId).Concat(book.Blocked).Append(me).Distinct().ToList();
         var names = await db.Users.Where(u => ids.Contains(u.Id))
             .Select(u => new { u.Id, u.UserName, u.DisplayName })
             .ToDictionaryAsync(u => u.Id, cancellationToken);
@@ -32,6 +33,9 @@ public sealed class ContactDirectory(AccountsDbContext db)
             .ToList();
         var blocked = book.Blocked.Select(id => Person(id, DateTimeOffset.MinValue)).OfType<PersonDto>().ToList();
         var pending = book.PendingOffers.Select(o => new PendingDto(o.From, o.Kind, o.Count, o.Since, o.Bytes)).ToList();
-        return new ContactListDto(contacts, Of(ContactStatus.RequestReceived), Of(ContactStatus.RequestSent), blocked, pending);
+        var self = names.TryGetValue(me, out var mine)
+            ? new ContactDto(me, mine.UserName!, mine.DisplayName, presence.TryGetValue(me, out var own) ? PresenceDto.From(own) : null, IsSelf: true)
+            : throw new HubException("Your account no longer exists. Sign in again.");
+        return new ContactListDto(self, contacts, Of(ContactStatus.RequestReceived), Of(ContactStatus.RequestSent), blocked, pending);
     }
 }

@@ -12,14 +12,18 @@ public sealed record PresenceDto(Guid UserId, string State, DateTimeOffset? Last
 /// <summary>Someone on a list: a contact, a request, a blocked user.</summary>
 public sealed record PersonDto(Guid UserId, string UserName, string DisplayName, DateTimeOffset Since);
 
-/// <summary>An accepted contact with presence, or null presence while it is not yet known.</summary>
-public sealed record ContactDto(Guid UserId, string UserName, string DisplayName, PresenceDto? Presence);
+/// <summary>
+/// An accepted contact with presence (null while not yet known); or, with <paramref name="IsSelf"/>, my own account,
+/// whose other signed-in devices are a target of their own.
+/// </summary>
+public sealed record ContactDto(Guid UserId, string UserName, string DisplayName, PresenceDto? Presence, bool IsSelf = false);
 
 /// <summary>What a contact holds for me in their browser: kind and count, never content.</summary>
 public sealed record PendingDto(Guid From, string Kind, int Count, DateTimeOffset Since, long Bytes);
 
-/// <summary>The sidebar and the requests inbox in one answer.</summary>
+/// <summary>The sidebar and the requests inbox in one answer; <paramref name="Self"/> is my own account.</summary>
 public sealed record ContactListDto(
+    ContactDto Self,
     IReadOnlyList<ContactDto> Contacts,
     IReadOnlyList<PersonDto> Incoming,
     IReadOnlyList<PersonDto> Outgoing,

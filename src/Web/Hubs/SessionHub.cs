@@ -55,7 +55,7 @@ public sealed class SessionHub(
     public string WhoAmI() => Context.ConnectionId;
 
     public async Task<ContactListDto> GetContacts() =>
-        await directory.DescribeAsync(await MyGrain.GetContacts(), Context.ConnectionAborted);
+        await directory.DescribeAsync(Me, await MyGrain.GetContacts(), Context.ConnectionAborted);
 
     public async Task SetActive(bool active) => await MyGrain.SetActive(Context.ConnectionId, active);
 
