@@ -1,95 +1,109 @@
-// Start-up: wires the one app object together. No other global state.
+// Start-up, and the client's table of contents. The one app object is built in a fixed order, each part from the
+// ones before it: the page's facts → the local store → the model (who is who) → the hub link → peer links → the
+// features (chat, files) → the views. Then it connects. Until the first contact list is in, hub events and the
+// user's intents wait in one place, the start gate (gate.ts); nothing else is buffered and no field is set late.
+import type { ChatMessage } from "./chat.js";
+import { FILE_STATS, FILE_TUNING, Transfers } from "./files/transfers.js";
+import { StartGate } from "./gate.js";
 import { Messenger } from "./messenger.js";
+import { ClientModel } from "./model.js";
 import { PeerDirectory } from "./peers.js";
-import { ActivityTracker, PresenceBook } from "./presence.js";
 import { SessionLink, hubErrorText, type LinkState } from "./signaling.js";
 import { MessageStore } from "./store.js";
-import type { ChatMessage } from "./chat.js";
-import type { IceConfig, IncomingSignal } from "./types.js";
-import { Disk, mayUse } from "./files/disk.js";
-import { FILE_STATS, FILE_TUNING, Transfers } from "./files/transfers.js";
+import type { IceConfig, IncomingSignal, Presence } from "./types.js";
+import { watchActivity } from "./ui/activity.js";
 import { ConversationView } from "./ui/conversation.js";
-import { TransferList } from "./ui/transfers.js";
 import { byId } from "./ui/dom.js";
-import { Sidebar } from "./ui/sidebar.js";
+import { ReceivedFiles } from "./ui/saving.js";
+import { SidebarView } from "./ui/sidebar.js";
+import { AddContactForm, showConnection } from "./ui/status.js";
+import { TransferList } from "./ui/transfers.js";
 
-const LINK_TEXT: Record<LinkState, string> = {
-  connecting: "Connecting…",
-  connected: "Connected",
-  reconnecting: "Reconnecting…",
-  disconnected: "Offline. Reload to reconnect.",
-};
+/** What the server rendered into the page: who is signed in. */
+interface PageFacts {
+  userId: string;
+  userName: string;
+}
 
 class App {
-  readonly presence = new PresenceBook();
-  readonly link: SessionLink;
-  readonly sidebar: Sidebar;
-  readonly conversation: ConversationView;
-  private readonly activity = new ActivityTracker(Date.now(), document.visibilityState === "visible");
-  private readonly userId = byId("app").dataset["userId"]!;
-  private mySession = "";
+  private readonly gate = new StartGate();
+  private readonly model: ClientModel;
+  private readonly hub: SessionLink;
+  private readonly peers: PeerDirectory;
+  private readonly messenger: Messenger;
+  private readonly transfers: Transfers;
+  private readonly sidebar: SidebarView;
+  private readonly conversation: ConversationView;
+  private readonly transferList: TransferList;
+  private readonly received: ReceivedFiles;
+  /** This session's id as peers address it, and the ICE servers to use: both come with the hub connection. */
+  private session = "";
   private ice: IceConfig = { servers: [], transportPolicy: "all" };
-  private peers!: PeerDirectory;
-  private messenger!: Messenger;
-  private transfers!: Transfers;
-  private transferList: TransferList | null = null;
-  private counts = new Map<string, { outbox: number; unseen: number }>();
-  private noteTimer: ReturnType<typeof setTimeout> | undefined;
-  private early: IncomingSignal[] = [];
 
-  constructor() {
-    this.link = new SessionLink({
-      presence: (p) => {
-        if (!this.presence.apply(p)) return;
-        // Gone from the server means gone: links to its sessions are dead even where the browser has not noticed yet
-        // (a closed laptop says no goodbye), so offers wait for the contact's return instead of going into the void.
-        if (p.state === "offline" || (p.userId === this.userId && p.devices <= 1)) this.peers?.dropAll(p.userId);
-        void this.transfers?.onPresence(p.userId);
-        this.sidebar.updatePresence(p.userId);
-        if (this.conversation.openPeer === p.userId) this.conversation.setPresence(p);
-        this.reachOut();
-      },
-      contactsChanged: () => void this.refresh(),
-      signal: (s) => {
-        // Signals can arrive before the contact list and the peer directory are ready: hold them until then.
-        if (this.peers) void this.peers.onSignal(s).catch((err) => console.warn("signal from a peer failed", err));
-        else this.early.push(s);
-      },
-      link: (state, detail) => {
-        const el = byId("connection");
-        el.dataset["state"] = state;
-        el.textContent = LINK_TEXT[state];
-        if (detail) el.title = detail;
-        if (state === "connected" && this.mySession) {
-          // A reconnected hub is a new session id: links made under the old one cannot be renegotiated; start over.
-          void this.link.whoAmI().then((id) => {
-            if (id === this.mySession) return;
-            this.mySession = id;
-            this.peers?.dropEverything();
-            this.reachOut();
-          });
-        }
-      },
+  constructor(page: PageFacts, private readonly store: MessageStore) {
+    this.model = new ClientModel(page);
+
+    this.hub = new SessionLink({
+      presence: (p) => this.gate.run(() => this.onPresence(p)),
+      contactsChanged: () => this.gate.run(() => void this.refresh()),
+      signal: (s) => this.gate.run(() => this.onSignal(s)),
+      link: (state, detail) => this.onHubState(state, detail),
     });
-    const act = (run: () => Promise<void>) => void run().then(() => this.refresh(), (e) => this.say(hubErrorText(e), true));
-    this.sidebar = new Sidebar(this.presence, {
-      open: (id) => void this.openConversation(id),
-      accept: (id) => act(() => this.link.accept(id)),
-      decline: (id) => act(() => this.link.decline(id)),
-      cancel: (id) => act(() => this.link.remove(id)),
-      remove: (id) => act(() => this.link.remove(id).then(() => this.peers?.dropAll(id))),
-      block: (id) => act(() => this.link.block(id).then(() => this.peers?.dropAll(id))),
-      unblock: (id) => act(() => this.link.unblock(id)),
-    }, { userId: this.userId, userName: byId("app").dataset["userName"] ?? "" });
-    this.conversation = new ConversationView({
-      files: (files) => {
-        const peer = this.conversation.openPeer;
-        if (peer && this.transfers) void this.transfers.offer(peer, files);
+
+    this.peers = new PeerDirectory(
+      { mySession: () => this.session, sendSignal: (to, toSession, kind, payload) => this.hub.sendSignal(to, toSession, kind, payload) },
+      () => this.ice,
+      {
+        open: (user, session) => void this.messenger.onOpen(user, session).then(() => this.updateCounts()),
+        message: (user, session, data) => void this.messenger.onData(user, session, data),
+        state: (user) => {
+          this.conversation.setLink(user, this.peers.stateOf(user));
+          this.transfers.onLinkState(user);
+          this.reachOut();
+        },
+        files: (user, session, data) => this.transfers.onData(user, session, data),
+        filesOpen: (user, session) => this.transfers.onFilesOpen(user, session),
+        filesDrained: (user) => this.transfers.onDrained(user),
       },
-      send: (text) => {
+      (user) => this.model.mayLink(user),
+    );
+
+    this.messenger = new Messenger(store, this.peers, this.hub, {
+      changed: (peer, message) => void this.onConversationChanged(peer, message),
+      typing: (peer, on) => this.conversation.setTyping(peer, on),
+      summary: () => void this.updateCounts(),
+      pendingReported: (peer, count) => this.conversation.setOutbox(peer, count),
+    });
+
+    this.transfers = new Transfers(store.transfers, this.peers, this.hub, { changed: (peer) => this.onTransfersChanged(peer) }, (peer) => this.model.devicesOf(peer));
+    this.received = new ReceivedFiles(this.transfers);
+
+    // Views: they render from the model and the features, and every intent waits at the gate until start-up is done.
+    const intent = (run: () => void) => this.gate.run(run);
+    const addContact = new AddContactForm(
+      (name) => new Promise<string>((resolve) => intent(() => resolve(this.hub.requestContact(name)))),
+      hubErrorText,
+      () => void this.refresh(),
+    );
+    const act = (call: () => Promise<void>) => intent(() => void call().then(() => this.refresh(), (e) => addContact.say(hubErrorText(e), true)));
+    this.sidebar = new SidebarView(byId("people"), this.model, {
+      open: (id) => intent(() => void this.openConversation(id)),
+      accept: (id) => act(() => this.hub.accept(id)),
+      decline: (id) => act(() => this.hub.decline(id)),
+      cancel: (id) => act(() => this.hub.remove(id)),
+      remove: (id) => act(() => this.hub.remove(id).then(() => this.peers.dropAll(id))),
+      block: (id) => act(() => this.hub.block(id).then(() => this.peers.dropAll(id))),
+      unblock: (id) => act(() => this.hub.unblock(id)),
+    });
+    this.conversation = new ConversationView(byId("main-panel"), this.model, {
+      files: (files) => intent(() => {
+        const peer = this.conversation.openPeer;
+        if (peer) void this.transfers.offer(peer, files);
+      }),
+      send: (text) => intent(() => {
         const peer = this.conversation.openPeer;
         if (peer) void this.messenger.send(peer, text).then(() => this.updateCounts());
-      },
+      }),
       typing: () => {
         const peer = this.conversation.openPeer;
         if (peer) this.messenger.typing(peer);
@@ -99,206 +113,117 @@ class App {
         this.sidebar.select(null);
       },
     });
-  }
-
-  async start(): Promise<void> {
-    this.wireAddContact();
-    this.wireActivity();
-    await this.link.start();
-    [this.mySession, this.ice] = await Promise.all([this.link.whoAmI(), this.link.getIceConfig()]);
-    const store = await MessageStore.open(this.userId);
-    this.sidebar.render(await this.link.getContacts());
-    this.peers = new PeerDirectory(
-      { mySession: () => this.mySession, sendSignal: (to, toSession, kind, payload) => this.link.sendSignal(to, toSession, kind, payload) },
-      () => this.ice,
-      {
-        open: (user, session) => void this.messenger.onOpen(user, session).then(() => this.updateCounts()),
-        message: (user, session, data) => void this.messenger.onData(user, session, data),
-        state: (user) => {
-          if (this.conversation.openPeer === user) this.conversation.setLink(this.peers.stateOf(user));
-          this.transfers?.onLinkState(user);
-          this.reachOut();
-        },
-        files: (user, session, data) => this.transfers?.onData(user, session, data),
-        filesOpen: (user, session) => this.transfers?.onFilesOpen(user, session),
-        filesDrained: (user) => this.transfers?.onDrained(user),
-      },
-      (user) => user === this.userId || this.sidebar.contact(user) !== undefined,
-    );
-    this.messenger = new Messenger(store, this.peers, this.link, {
-      changed: (peer, message) => void this.onConversationChanged(peer, message),
-      typing: (peer, on) => {
-        if (this.conversation.openPeer === peer) this.conversation.setTyping(on);
-      },
-      summary: () => void this.updateCounts(),
-      pendingReported: (peer, count) => {
-        if (this.conversation.openPeer === peer) this.conversation.setOutbox(count);
-      },
-    });
-    this.transfers = new Transfers(store.transfers, this.peers, this.link, { changed: (peer) => this.onTransfersChanged(peer) }, (peer) =>
-      peer === this.userId ? this.sidebar.otherDevices() : (this.presence.get(peer)?.devices ?? 1),
-    );
-    await this.transfers.load();
-    // Moving bars and figures, in place, a few times a second while a conversation with moving files is open.
-    setInterval(() => {
-      const peer = this.conversation.openPeer;
-      if (peer && this.transferList) this.transferList.tick(this.transfers.list(peer), this.conversation.peerName, (fid) => this.transfers.progress(fid), this.transfers.usage());
-    }, 250);
-    // For end-to-end tests and benchmarks: cut every link to a peer, as a network drop would; try other file tunings.
-    (window as unknown as { cybernetDebug: unknown }).cybernetDebug = { dropLinks: (peer: string) => this.peers.dropAll(peer), tuning: FILE_TUNING, stats: FILE_STATS };
-    // A closing tab closes its connections: the other side learns at once (a file transfer shows "connection lost"
-    // and waits to resume) instead of after ICE gives up half a minute later.
-    window.addEventListener("pagehide", () => this.peers.dropEverything());
-    for (const s of this.early.splice(0)) void this.peers.onSignal(s).catch((err) => console.warn("signal from a peer failed", err));
-    if (this.openWhenReady) void this.openConversation(this.openWhenReady);
-    await this.refresh();
-    await this.updateCounts();
-    await this.messenger.flushAll();
-    // TURN credentials are short-lived: fetch fresh ones well before they run out.
-    setInterval(() => void this.link.getIceConfig().then((ice) => (this.ice = ice), () => undefined), 60 * 60_000);
-    // Keeps "last seen 5 min ago" honest without a server round trip.
-    setInterval(() => this.sidebar.refreshTimes(), 60_000);
-  }
-
-  async refresh(): Promise<void> {
-    if (!this.link.connected) return;
-    const before = new Set(this.sidebar.contactIds());
-    this.sidebar.render(await this.link.getContacts());
-    // Whoever left the list (removed us, or was removed) loses their links too.
-    for (const id of before) if (!this.sidebar.contact(id)) this.peers?.dropAll(id);
-    const open = this.conversation.openPeer;
-    if (open) this.conversation.setPendingHere(this.sidebar.pendingFrom(open));
-    this.reachOut();
-  }
-
-  /** Connects to contacts we have reason to talk to now: an open conversation, an outbox, or something they hold for us. */
-  private reachOut(): void {
-    if (!this.peers) return;
-    const targets = this.sidebar.otherDevices() > 0 ? [...this.sidebar.reachable(), this.sidebar.self()] : this.sidebar.reachable();
-    for (const c of targets) {
-      const wanted =
-        this.conversation.openPeer === c.userId ||
-        (this.counts.get(c.userId)?.outbox ?? 0) > 0 ||
-        this.sidebar.pendingFrom(c.userId) > 0 ||
-        this.sidebar.filesFrom(c.userId).count > 0 ||
-        (this.transfers?.wantsLink(c.userId) ?? false);
-      const devices = c.userId === this.userId ? this.sidebar.otherDevices() : (this.presence.get(c.userId)?.devices ?? 1);
-      if (wanted && this.peers.openCount(c.userId) < devices) void this.peers.connect(c.userId).catch(() => undefined);
-    }
-  }
-
-  /** A conversation asked for before the local store was open: opened as soon as it is. */
-  private openWhenReady: string | null = null;
-
-  private async openConversation(userId: string): Promise<void> {
-    const contact = this.sidebar.contact(userId);
-    if (!contact) return;
-    if (!this.messenger) {
-      this.openWhenReady = userId;
-      return;
-    }
-    this.sidebar.select(userId);
-    const history = await this.messenger.store.history(userId);
-    this.conversation.open(contact, this.presence.get(userId), this.peers.stateOf(userId), history, this.sidebar.pendingFrom(userId));
     this.transferList = new TransferList(
-      this.conversation.transfersRoot!,
+      () => document.getElementById("transfers"),
       {
         accept: (fid) => void this.transfers.accept(fid),
-        saveTo: (fid) => void this.receiveInto(fid),
-        allow: (fid) => void this.allowWriting(fid),
+        saveTo: (fid) => void this.received.receiveInto(fid),
+        allow: (fid) => void this.received.allowWriting(fid),
         decline: (fid) => void this.transfers.decline(fid),
         pause: (fid) => void this.transfers.pause(fid),
         resume: (fid) => void this.transfers.resume(fid),
         cancel: (fid) => void this.transfers.cancel(fid),
         remove: (fid) => void this.transfers.remove(fid),
-        open: (fid) => void this.openReceived(fid, false),
-        save: (fid) => void this.openReceived(fid, true),
+        open: (fid) => void this.received.open(fid, false),
+        save: (fid) => void this.received.open(fid, true),
       },
-      this.saveTarget !== null,
+      this.received.pick !== null,
     );
-    this.onTransfersChanged(userId);
+    this.sidebar.render();
+  }
+
+  /** Connects, loads what this device holds, learns who our contacts are, then opens the gate. */
+  async start(): Promise<void> {
+    await this.hub.start();
+    [this.session, this.ice] = await Promise.all([this.hub.whoAmI(), this.hub.getIceConfig()]);
+    await this.transfers.load();
+    this.model.setContacts(await this.hub.getContacts());
+    this.gate.open();
+    await this.updateCounts();
+    await this.messenger.flushAll();
+
+    watchActivity(
+      (active) => {
+        if (this.hub.connected) void this.hub.setActive(active).catch(() => undefined);
+      },
+      () => {
+        const open = this.conversation.openPeer;
+        if (open) void this.messenger.markSeen(open);
+      },
+    );
+    // Bars and figures of moving files, a few times a second, while their conversation is open.
+    setInterval(() => {
+      const peer = this.conversation.openPeer;
+      if (peer && this.transfers.list(peer).some((t) => t.status === "active" || t.status === "paused" || t.status === "interrupted")) this.showTransfers(peer);
+    }, 250);
+    // TURN credentials are short-lived: fetch fresh ones well before they run out.
+    setInterval(() => void this.hub.getIceConfig().then((ice) => (this.ice = ice), () => undefined), 60 * 60_000);
+    // Keeps "last seen 5 min ago" honest without a server round trip.
+    setInterval(() => this.model.touch(), 60_000);
+    // A closing tab closes its connections: the other side learns at once (a file transfer shows "connection lost"
+    // and waits to resume) instead of after ICE gives up half a minute later.
+    window.addEventListener("pagehide", () => this.peers.dropEverything());
+    // For end-to-end tests and benchmarks: cut every link to a peer, as a network drop would; try other file tunings.
+    (window as unknown as { cybernetDebug: unknown }).cybernetDebug = { dropLinks: (peer: string) => this.peers.dropAll(peer), tuning: FILE_TUNING, stats: FILE_STATS };
+  }
+
+  // ----- hub events (after the gate) -----
+
+  private onPresence(p: Presence): void {
+    if (!this.model.applyPresence(p)) return;
+    // Gone from the server means gone: links to its sessions are dead even where the browser has not noticed yet
+    // (a closed laptop says no goodbye), so offers wait for the contact's return instead of going into the void.
+    if (p.state === "offline" || (this.model.isSelf(p.userId) && p.devices <= 1)) this.peers.dropAll(p.userId);
+    void this.transfers.onPresence(p.userId);
+    this.reachOut();
+  }
+
+  private onSignal(s: IncomingSignal): void {
+    void this.peers.onSignal(s).catch((err) => console.warn("signal from a peer failed", err));
+  }
+
+  /** The hub connection's state; a reconnected hub is a new session id, and links made under the old one start over. */
+  private onHubState(state: LinkState, detail?: string): void {
+    showConnection(state, detail);
+    if (state !== "connected" || !this.session) return;
+    void this.hub.whoAmI().then((id) => {
+      if (id === this.session) return;
+      this.session = id;
+      this.peers.dropEverything();
+      this.reachOut();
+    });
+  }
+
+  async refresh(): Promise<void> {
+    if (!this.hub.connected) return;
+    // Whoever left the list (removed us, or was removed) loses their links too.
+    for (const gone of this.model.setContacts(await this.hub.getContacts())) this.peers.dropAll(gone);
+    this.reachOut();
+  }
+
+  /** Connects to the peers the model says we have reason to talk to now. */
+  private reachOut(): void {
+    const wants = { open: this.conversation.openPeer, transfers: (peer: string) => this.transfers.wantsLink(peer) };
+    for (const peer of this.model.linkTargets(wants, (id) => this.peers.openCount(id))) void this.peers.connect(peer).catch(() => undefined);
+  }
+
+  // ----- conversations -----
+
+  private async openConversation(userId: string): Promise<void> {
+    const contact = this.model.contact(userId);
+    if (!contact) return;
+    this.sidebar.select(userId);
+    this.conversation.show(contact, this.peers.stateOf(userId), await this.store.history(userId));
+    this.showTransfers(userId);
     await this.messenger.markSeen(userId);
     await this.updateCounts();
-    this.reachOut();
     await this.messenger.flush(userId);
-  }
-
-  private onTransfersChanged(peer: string): void {
-    if (this.conversation.openPeer === peer && this.transferList) {
-      this.transferList.render(this.transfers.list(peer), this.conversation.peerName, (fid) => this.transfers.progress(fid), this.transfers.usage());
-    }
-    this.reachOut();
-  }
-
-  /**
-   * Where the user picks a file to save into: the browser's save dialog (File System Access API), or null where the
-   * browser has none. End-to-end tests put a file of the origin-private file system in its place (headless Chromium
-   * cannot answer a native dialog).
-   */
-  private get saveTarget(): ((suggestedName: string) => Promise<FileSystemFileHandle>) | null {
-    const debug = (window as unknown as { cybernetDebug?: { saveTarget?: (name: string) => Promise<FileSystemFileHandle> } }).cybernetDebug?.saveTarget;
-    if (debug) return debug;
-    const picker = (window as unknown as { showSaveFilePicker?: (o: { suggestedName: string }) => Promise<FileSystemFileHandle> }).showSaveFilePicker;
-    return picker ? (name) => picker({ suggestedName: name }) : null;
-  }
-
-  /** "Save to…" on an offer: the user picks the file, and the transfer writes straight into it. */
-  private async receiveInto(fid: string): Promise<void> {
-    const rec = this.transfers.record(fid);
-    const pick = this.saveTarget;
-    if (!rec || !pick) return;
-    try {
-      await this.transfers.accept(fid, await pick(rec.name));
-    } catch (err) {
-      if (!(err instanceof DOMException && err.name === "AbortError")) console.warn("could not open the chosen file", err); // AbortError: the dialog was closed
-    }
-  }
-
-  /** After a reload the browser asks before we write to a chosen file again; this runs in the click, as it requires. */
-  private async allowWriting(fid: string): Promise<void> {
-    const target = this.transfers.record(fid)?.target;
-    if (target && (await mayUse(target, "readwrite", true))) await this.transfers.allowed(fid);
-  }
-
-  /** Opens a received file in a new tab, or saves it: both straight from the disk-backed file, never read into memory. */
-  private async openReceived(fid: string, save: boolean): Promise<void> {
-    const rec = this.transfers.record(fid);
-    if (!rec) return;
-    let file: File;
-    try {
-      if (rec.target && !(await mayUse(rec.target, "read", true))) return; // the user said no
-      file = rec.target ? await rec.target.getFile() : await Disk.file(fid);
-    } catch (err) {
-      console.warn("could not open the received file", err); // not allowed by the user, or moved away
-      return;
-    }
-    const pick = this.saveTarget;
-    if (save && pick) {
-      // Where the browser lets the user pick a place: disk to disk, streamed.
-      try {
-        const target = await pick(rec.name);
-        await file.stream().pipeTo(await target.createWritable());
-        return;
-      } catch (err) {
-        if (err instanceof DOMException && err.name === "AbortError") return; // the user closed the dialog
-        // Otherwise fall back to an ordinary download below.
-      }
-    }
-    const url = URL.createObjectURL(save || !rec.type ? file : new Blob([file], { type: rec.type }));
-    if (save) {
-      const a = document.createElement("a");
-      a.href = url;
-      a.download = rec.name;
-      a.click();
-    } else {
-      window.open(url, "_blank", "noopener");
-    }
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
   }
 
   private async onConversationChanged(peer: string, message?: ChatMessage): Promise<void> {
     if (this.conversation.openPeer === peer) {
-      if (!message || !this.conversation.upsert(message)) this.conversation.renderMessages(await this.messenger.store.history(peer));
+      if (message) this.conversation.upsert(message);
+      else this.conversation.setMessages(peer, await this.store.history(peer));
       if (document.visibilityState === "visible" && (!message || message.dir === "in")) await this.messenger.markSeen(peer);
     }
     // Status changes of our own messages do not move any count.
@@ -314,54 +239,30 @@ class App {
   }
 
   private async updateCounts(): Promise<void> {
-    if (!this.messenger) return;
-    this.counts = await this.messenger.store.summary();
-    this.sidebar.setCounts(this.counts);
+    this.model.setCounts(await this.store.summary());
     this.reachOut();
   }
 
-  private say(text: string, error = false): void {
-    const note = byId("add-contact-result");
-    note.textContent = text;
-    note.classList.toggle("error", error);
-    clearTimeout(this.noteTimer);
-    this.noteTimer = setTimeout(() => (note.textContent = ""), 8_000);
+  // ----- files -----
+
+  private onTransfersChanged(peer: string): void {
+    this.showTransfers(peer);
+    this.reachOut();
   }
 
-  private wireAddContact(): void {
-    const form = byId<HTMLFormElement>("add-contact");
-    const input = byId<HTMLInputElement>("add-contact-name");
-    form.addEventListener("submit", (e) => {
-      e.preventDefault();
-      const name = input.value.trim();
-      if (!name) return;
-      this.link.requestContact(name).then(
-        (msg) => {
-          input.value = "";
-          this.say(msg);
-          return this.refresh();
-        },
-        (err) => this.say(hubErrorText(err), true),
-      );
+  private showTransfers(peer: string): void {
+    if (this.conversation.openPeer !== peer) return;
+    this.transferList.render({
+      transfers: this.transfers.list(peer),
+      them: this.model.isSelf(peer) ? "your other device" : (this.model.contact(peer)?.displayName ?? ""),
+      progress: (fid) => this.transfers.progress(fid),
+      usage: this.transfers.usage(),
     });
-  }
-
-  private wireActivity(): void {
-    const report = (active: boolean | null) => {
-      if (active !== null && this.link.connected) void this.link.setActive(active).catch(() => undefined);
-    };
-    for (const type of ["pointerdown", "keydown", "wheel", "touchstart"] as const) {
-      window.addEventListener(type, () => report(this.activity.input(Date.now())), { passive: true });
-    }
-    document.addEventListener("visibilitychange", () => {
-      report(this.activity.visibility(document.visibilityState === "visible", Date.now()));
-      const open = this.conversation.openPeer;
-      if (open && document.visibilityState === "visible" && this.messenger) void this.messenger.markSeen(open);
-    });
-    setInterval(() => report(this.activity.tick(Date.now())), 15_000);
   }
 }
 
-if (document.getElementById("app")) {
-  void new App().start();
+const root = document.getElementById("app");
+if (root) {
+  const page: PageFacts = { userId: root.dataset["userId"]!, userName: root.dataset["userName"] ?? "" };
+  void MessageStore.open(page.userId).then((store) => new App(page, store).start());
 }

@@ -22,9 +22,13 @@ export interface Contact {
   userName: string;
   displayName: string;
   presence: Presence | null;
+  /** My own account: a conversation with it reaches my other signed-in devices. */
+  isSelf: boolean;
 }
 
 export interface ContactList {
+  /** My own account (null only before the server has answered). */
+  self: Contact | null;
   contacts: Contact[];
   incoming: Person[];
   outgoing: Person[];

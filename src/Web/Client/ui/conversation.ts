@@ -1,9 +1,13 @@
-// The main panel: one conversation with a contact.
+// The main panel: one conversation with a contact (or with my own other devices). One template, updated in place;
+// the files panel inside it is rendered by its own view (ui/transfers.ts).
+import { html, nothing, render, type TemplateResult } from "lit-html";
+import { repeat } from "lit-html/directives/repeat.js";
 import type { ChatMessage } from "../chat.js";
-import { composeText } from "../chat.js";
-import type { Contact, Presence } from "../types.js";
+import { composeText, MAX_TEXT_LENGTH } from "../chat.js";
+import type { ClientModel } from "../model.js";
+import type { Contact } from "../types.js";
 import { describePresence, dotState } from "../presence.js";
-import { ICON_FOLDER, ICON_PAPERCLIP, byId, h, icon, initials } from "./dom.js";
+import { ICON_FOLDER, ICON_PAPERCLIP, icon, initials, plural, shownName } from "./dom.js";
 
 export interface PickedFile {
   file: File;
@@ -37,243 +41,235 @@ const STATUS_LABEL: Record<ChatMessage["status"], string> = {
   read: "Read",
 };
 
+/** What the open conversation shows beyond the model: its messages and what the features report. */
+interface Open {
+  contact: Contact;
+  link: LinkView;
+  messages: ChatMessage[];
+  typing: boolean;
+  /** How many of my messages wait here for the peer, as their grain has been told. */
+  outbox: number;
+}
+
 export class ConversationView {
-  private peer: Contact | null = null;
-  private readonly root = byId("main-panel");
+  private open: Open | null = null;
+  private dragDepth = 0;
 
-  constructor(private readonly actions: ConversationActions) {}
-
-  get peerName(): string {
-    return this.peer?.displayName ?? "";
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly model: ClientModel,
+    private readonly actions: ConversationActions,
+  ) {
+    model.onChange(() => {
+      if (this.open) this.render();
+    });
   }
 
   get openPeer(): string | null {
-    return this.peer?.userId ?? null;
+    return this.open?.contact.userId ?? null;
   }
 
-  open(contact: Contact, presence: Presence | undefined, link: LinkView, messages: ChatMessage[], pendingHere: number): void {
-    this.peer = contact;
-    const input = h("textarea", { id: "composer-input", rows: "1", placeholder: `Message ${contact.displayName}`, "aria-label": "Message", maxlength: "16000" });
-    const fileInput = h("input", { id: "file-input", type: "file", multiple: true, hidden: true });
-    const folderInput = h("input", { id: "folder-input", type: "file", multiple: true, hidden: true, webkitdirectory: true });
-    const attach = h("button", { class: "btn btn-quiet attach", type: "button", id: "attach-files", title: "Send files", "aria-label": "Send files" }, icon(ICON_PAPERCLIP));
-    const attachFolder = h("button", { class: "btn btn-quiet attach", type: "button", id: "attach-folder", title: "Send a folder", "aria-label": "Send a folder" }, icon(ICON_FOLDER));
-    attach.addEventListener("click", () => fileInput.click());
-    attachFolder.addEventListener("click", () => folderInput.click());
-    const picked = (el: HTMLInputElement) => () => {
-      const files = [...(el.files ?? [])].map((file) => ({ file, name: file.webkitRelativePath || file.name }));
-      el.value = "";
-      if (files.length) this.actions.files(files);
-    };
-    fileInput.addEventListener("change", picked(fileInput));
-    folderInput.addEventListener("change", picked(folderInput));
-    input.addEventListener("paste", (e) => {
-      const files = [...(e.clipboardData?.files ?? [])];
-      if (files.length === 0) return;
-      e.preventDefault();
-      this.actions.files(files.map((file) => ({ file, name: file.name })));
-    });
-    const form = h("form", { id: "composer", class: "composer", autocomplete: "off" }, attach, attachFolder, fileInput, folderInput, input, h("button", { class: "btn", type: "submit" }, "Send"));
-    form.addEventListener("submit", (e) => {
-      e.preventDefault();
-      this.submit(input);
-    });
-    input.addEventListener("keydown", (e) => {
-      // Enter sends; Shift+Enter starts a new line.
-      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
-        e.preventDefault();
-        this.submit(input);
-      }
-    });
-    input.addEventListener("input", () => {
-      this.autosize(input);
-      if (input.value) this.actions.typing();
-    });
-    const back = h("button", { class: "btn btn-quiet btn-small back", type: "button", "aria-label": "Back to contacts" }, "←");
-    back.addEventListener("click", () => this.actions.back());
-
-    this.root.replaceChildren(
-      h(
-        "div",
-        { class: "conversation", "data-peer": contact.userId },
-        h(
-          "header",
-          { class: "conversation-header" },
-          back,
-          h("span", { class: "avatar", "aria-hidden": "true" }, initials(contact.displayName), h("span", { id: "conversation-dot", class: `dot dot-${dotState(presence)}` })),
-          h(
-            "span",
-            { class: "person-text" },
-            h("span", { class: "person-name" }, contact.displayName),
-            h("span", { class: "person-status", id: "conversation-presence" }, describePresence(presence, new Date())),
-          ),
-          h("span", { id: "link-state", class: "link-state", "data-state": link.state }, LINK_LABEL[link.state] ?? link.state),
-        ),
-        h("p", { id: "pending-note", class: "pending-note", hidden: pendingHere === 0 }, `${contact.displayName} has ${pendingHere} message${pendingHere === 1 ? "" : "s"} waiting for you. They arrive as soon as you are both online.`),
-        h("ol", { id: "messages", class: "messages", "aria-live": "polite" }),
-        h("p", { id: "outbox-note", class: "outbox-note", hidden: true }),
-        h("p", { id: "typing", class: "typing", hidden: true }, `${contact.displayName} is typing…`),
-        h("section", { id: "transfers", class: "transfers", "aria-label": "Files", hidden: true }, h("ul", { id: "transfer-list", class: "transfer-list", "aria-live": "polite" })),
-        form,
-        h("div", { class: "drop-hint", "aria-hidden": "true" }, `Drop files to send them to ${contact.displayName}`),
-      ),
-    );
-    this.wireDrop(this.root.querySelector<HTMLElement>(".conversation")!);
-    this.renderMessages(messages);
+  /** Opens a conversation, or refreshes the one on screen with its stored history. */
+  show(contact: Contact, link: LinkView, messages: ChatMessage[]): void {
+    const switched = this.open?.contact.userId !== contact.userId;
+    this.open = { contact, link, messages, typing: switched ? false : (this.open?.typing ?? false), outbox: switched ? 0 : (this.open?.outbox ?? 0) };
+    document.getElementById("welcome")?.remove();
+    if (switched) {
+      const input = this.input();
+      if (input) input.value = "";
+    }
+    this.render(true);
     document.querySelector(".app-shell")?.classList.add("in-conversation");
-    input.focus();
-  }
-
-  /** Where the files panel renders, while a conversation is open. */
-  get transfersRoot(): HTMLElement | null {
-    return document.getElementById("transfers");
-  }
-
-  private wireDrop(zone: HTMLElement): void {
-    let depth = 0;
-    const hasFiles = (e: DragEvent) => [...(e.dataTransfer?.types ?? [])].includes("Files");
-    zone.addEventListener("dragenter", (e) => {
-      if (!hasFiles(e)) return;
-      depth++;
-      zone.classList.add("dropping");
-    });
-    zone.addEventListener("dragleave", () => {
-      if (--depth <= 0) {
-        depth = 0;
-        zone.classList.remove("dropping");
-      }
-    });
-    zone.addEventListener("dragover", (e) => {
-      if (!hasFiles(e)) return;
-      e.preventDefault();
-      if (e.dataTransfer) e.dataTransfer.dropEffect = "copy";
-    });
-    zone.addEventListener("drop", (e) => {
-      if (!hasFiles(e)) return;
-      e.preventDefault();
-      depth = 0;
-      zone.classList.remove("dropping");
-      void droppedFiles(e.dataTransfer!).then((files) => {
-        if (files.length) this.actions.files(files);
-      });
-    });
+    if (switched) this.input()?.focus();
   }
 
   close(): void {
-    this.peer = null;
+    this.open = null;
     document.querySelector(".app-shell")?.classList.remove("in-conversation");
   }
 
-  /** Adds one message, or updates its status in place; false when a full render is needed instead. */
-  upsert(m: ChatMessage): boolean {
+  /** Adds one message of the open conversation, or updates it in place. */
+  upsert(m: ChatMessage): void {
+    if (!this.open || this.open.contact.userId !== m.peer) return;
+    const messages = this.open.messages;
+    const at = messages.findIndex((x) => x.id === m.id);
+    if (at >= 0) messages[at] = m;
+    else messages.push(m);
+    this.render(at < 0 && m.dir === "out");
+  }
+
+  setMessages(peer: string, messages: ChatMessage[]): void {
+    if (this.open?.contact.userId !== peer) return;
+    this.open.messages = messages;
+    this.render(messages.at(-1)?.dir === "out");
+  }
+
+  setLink(peer: string, link: LinkView): void {
+    if (this.open?.contact.userId !== peer) return;
+    this.open.link = link;
+    this.render();
+  }
+
+  setTyping(peer: string, on: boolean): void {
+    if (this.open?.contact.userId !== peer) return;
+    this.open.typing = on;
+    this.render();
+  }
+
+  setOutbox(peer: string, count: number): void {
+    if (this.open?.contact.userId !== peer) return;
+    this.open.outbox = count;
+    this.render();
+  }
+
+  /** Draws the open conversation; keeps the reader's place in the messages unless told to show the newest. */
+  private render(toEnd = false): void {
+    const o = this.open;
+    if (!o) return;
     const list = document.getElementById("messages");
-    if (!list || this.peer?.userId !== m.peer) return true;
-    const existing = list.querySelector<HTMLElement>(`li[data-id="${CSS.escape(m.id)}"]`);
-    if (existing) {
-      existing.dataset["status"] = m.status;
-      const r = existing.querySelector<HTMLElement>(".receipt");
-      if (r) {
-        r.className = `receipt receipt-${m.status}`;
-        r.title = STATUS_LABEL[m.status];
-        r.textContent = receipt(m.status);
-      }
-      return true;
-    }
-    const last = list.querySelector<HTMLElement>("li.message:last-of-type");
-    const lastDay = last?.querySelector("time")?.getAttribute("datetime")?.slice(0, 10);
-    if (!last || lastDay !== new Date(m.ts).toISOString().slice(0, 10)) return false;
-    const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
-    list.append(this.messageItem(m));
-    if (nearBottom || m.dir === "out") list.scrollTop = list.scrollHeight;
-    return true;
+    const nearBottom = !list || list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+    render(this.template(o), this.root);
+    const after = document.getElementById("messages");
+    if (after && (nearBottom || toEnd)) after.scrollTop = after.scrollHeight;
   }
 
-  renderMessages(messages: ChatMessage[]): void {
-    const list = document.getElementById("messages");
-    if (!list) return;
-    const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
-    let lastDay = "";
-    const items: HTMLElement[] = [];
-    for (const m of messages) {
-      const when = new Date(m.ts);
-      const day = when.toLocaleDateString(undefined, { weekday: "long", day: "numeric", month: "long" });
-      if (day !== lastDay) {
-        items.push(h("li", { class: "day" }, day));
-        lastDay = day;
-      }
-      items.push(this.messageItem(m));
-    }
-    if (messages.length === 0) items.push(h("li", { class: "empty-conversation" }, "No messages yet. Say hello: it goes straight to their browser."));
-    list.replaceChildren(...items);
-    if (nearBottom || messages.at(-1)?.dir === "out") list.scrollTop = list.scrollHeight;
+  private template(o: Open): TemplateResult {
+    const c = o.contact;
+    const name = shownName(c);
+    const presence = this.model.presence.get(c.userId);
+    const pendingHere = this.model.pendingFrom(c.userId);
+    return html`
+      <div class="conversation ${this.dragDepth > 0 ? "dropping" : ""}" data-peer=${c.userId}
+        @dragenter=${(e: DragEvent) => this.dragEnter(e)} @dragleave=${() => this.dragLeave()}
+        @dragover=${(e: DragEvent) => this.dragOver(e)} @drop=${(e: DragEvent) => this.drop(e)}>
+        <header class="conversation-header">
+          <button class="btn btn-quiet btn-small back" type="button" aria-label="Back to contacts" @click=${() => this.actions.back()}>←</button>
+          <span class="avatar ${c.isSelf ? "avatar-self" : ""}" aria-hidden="true">${c.isSelf ? "⇄" : initials(c.displayName)}<span id="conversation-dot" class="dot dot-${dotState(presence)}"></span></span>
+          <span class="person-text">
+            <span class="person-name">${name}</span>
+            <span class="person-status" id="conversation-presence">${describePresence(presence, new Date())}</span>
+          </span>
+          <span id="link-state" class="link-state" data-state=${o.link.state} title=${o.link.detail ?? ""}>${linkLabel(o.link)}</span>
+        </header>
+        <p id="pending-note" class="pending-note" ?hidden=${pendingHere === 0}>${name} has ${plural(pendingHere, "message")} waiting for you. They arrive as soon as you are both online.</p>
+        <ol id="messages" class="messages" aria-live="polite">
+          ${o.messages.length === 0 ? html`<li class="empty-conversation">No messages yet. Say hello: it goes straight to their browser.</li>` : repeat(rows(o.messages), (r) => r.key, (r) => ("day" in r ? html`<li class="day">${r.day}</li>` : messageItem(r.m)))}
+        </ol>
+        <p id="outbox-note" class="outbox-note" data-count=${o.outbox} ?hidden=${o.outbox === 0}>${plural(o.outbox, "message")} waiting here. ${name} gets ${o.outbox === 1 ? "it" : "them"} as soon as you are both online.</p>
+        <p id="typing" class="typing" ?hidden=${!o.typing}>${name} is typing…</p>
+        <section id="transfers" class="transfers" aria-label="Files" hidden></section>
+        <form id="composer" class="composer" autocomplete="off" @submit=${(e: Event) => this.submit(e)}>
+          <button class="btn btn-quiet attach" type="button" id="attach-files" title="Send files" aria-label="Send files" @click=${() => document.getElementById("file-input")?.click()}>${icon(ICON_PAPERCLIP)}</button>
+          <button class="btn btn-quiet attach" type="button" id="attach-folder" title="Send a folder" aria-label="Send a folder" @click=${() => document.getElementById("folder-input")?.click()}>${icon(ICON_FOLDER)}</button>
+          <input id="file-input" type="file" multiple hidden @change=${(e: Event) => this.picked(e)} />
+          <input id="folder-input" type="file" multiple hidden webkitdirectory @change=${(e: Event) => this.picked(e)} />
+          <textarea id="composer-input" rows="1" placeholder="Message ${name}" aria-label="Message" maxlength=${MAX_TEXT_LENGTH}
+            @keydown=${(e: KeyboardEvent) => this.keydown(e)} @input=${() => this.typed()} @paste=${(e: ClipboardEvent) => this.paste(e)}></textarea>
+          <button class="btn" type="submit">Send</button>
+        </form>
+        <div class="drop-hint" aria-hidden="true">Drop files to send them to ${name}</div>
+      </div>
+    `;
   }
 
-  private messageItem(m: ChatMessage): HTMLLIElement {
-    const when = new Date(m.ts);
-    return h(
-      "li",
-      { class: `message message-${m.dir}`, "data-id": m.id, "data-status": m.status },
-      h("span", { class: "bubble" }, m.text),
-      h(
-        "span",
-        { class: "meta" },
-        h("time", { datetime: when.toISOString(), title: when.toLocaleString() }, when.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })),
-        m.dir === "out" ? h("span", { class: `receipt receipt-${m.status}`, title: STATUS_LABEL[m.status] }, receipt(m.status)) : null,
-      ),
-    );
+  private input(): HTMLTextAreaElement | null {
+    return document.getElementById("composer-input") as HTMLTextAreaElement | null;
   }
 
-  setPresence(presence: Presence | undefined): void {
-    const dot = document.getElementById("conversation-dot");
-    if (dot) dot.className = `dot dot-${dotState(presence)}`;
-    const line = document.getElementById("conversation-presence");
-    if (line) line.textContent = describePresence(presence, new Date());
-  }
-
-  setLink(link: LinkView): void {
-    const el = document.getElementById("link-state");
-    if (!el) return;
-    el.dataset["state"] = link.state;
-    const label = link.state === "connecting" && link.detail ? "Reconnecting…" : (LINK_LABEL[link.state] ?? link.state);
-    el.textContent = link.state === "failed" && link.detail ? `${label}: ${link.detail}` : label;
-    el.title = link.detail ?? "";
-  }
-
-  setTyping(on: boolean): void {
-    const el = document.getElementById("typing");
-    if (el) el.hidden = !on;
-  }
-
-  /** How many of our messages wait in this browser for the contact, as their grain has been told. */
-  setOutbox(count: number): void {
-    const el = document.getElementById("outbox-note");
-    if (!el || !this.peer) return;
-    el.hidden = count === 0;
-    el.dataset["count"] = String(count);
-    el.textContent = `${count} message${count === 1 ? "" : "s"} waiting here. ${this.peer.displayName} gets ${count === 1 ? "it" : "them"} as soon as you are both online.`;
-  }
-
-  setPendingHere(count: number): void {
-    const el = document.getElementById("pending-note");
-    if (el) el.hidden = count === 0;
-  }
-
-  private submit(input: HTMLTextAreaElement): void {
-    const text = composeText(input.value);
-    if (text === null) return;
+  private submit(e: Event): void {
+    e.preventDefault();
+    const input = this.input();
+    const text = input ? composeText(input.value) : null;
+    if (!input || text === null) return;
     input.value = "";
-    this.autosize(input);
+    autosize(input);
     this.actions.send(text);
   }
 
-  private autosize(input: HTMLTextAreaElement): void {
-    if (!input.value) {
-      input.style.height = "";
-      return;
-    }
-    input.style.height = "auto";
-    input.style.height = `${Math.min(input.scrollHeight, 200)}px`;
+  private keydown(e: KeyboardEvent): void {
+    // Enter sends; Shift+Enter starts a new line.
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) this.submit(e);
   }
+
+  private typed(): void {
+    const input = this.input();
+    if (!input) return;
+    autosize(input);
+    if (input.value) this.actions.typing();
+  }
+
+  private paste(e: ClipboardEvent): void {
+    const files = [...(e.clipboardData?.files ?? [])];
+    if (files.length === 0) return;
+    e.preventDefault();
+    this.actions.files(files.map((file) => ({ file, name: file.name })));
+  }
+
+  private picked(e: Event): void {
+    const el = e.currentTarget as HTMLInputElement;
+    const files = [...(el.files ?? [])].map((file) => ({ file, name: file.webkitRelativePath || file.name }));
+    el.value = "";
+    if (files.length) this.actions.files(files);
+  }
+
+  private dragEnter(e: DragEvent): void {
+    if (!hasFiles(e)) return;
+    if (this.dragDepth++ === 0) this.render();
+  }
+
+  private dragLeave(): void {
+    if (this.dragDepth === 0) return;
+    if (--this.dragDepth === 0) this.render();
+  }
+
+  private dragOver(e: DragEvent): void {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    if (e.dataTransfer) e.dataTransfer.dropEffect = "copy";
+  }
+
+  private drop(e: DragEvent): void {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    this.dragDepth = 0;
+    this.render();
+    void droppedFiles(e.dataTransfer!).then((files) => {
+      if (files.length) this.actions.files(files);
+    });
+  }
+}
+
+function linkLabel(link: LinkView): string {
+  const label = link.state === "connecting" && link.detail ? "Reconnecting…" : (LINK_LABEL[link.state] ?? link.state);
+  return link.state === "failed" && link.detail ? `${label}: ${link.detail}` : label;
+}
+
+/** Messages with a heading before each new day, each row keyed so a redraw keeps its element. */
+function rows(messages: ChatMessage[]): ({ key: string; day: string } | { key: string; m: ChatMessage })[] {
+  const out: ({ key: string; day: string } | { key: string; m: ChatMessage })[] = [];
+  let lastDay = "";
+  for (const m of messages) {
+    const day = new Date(m.ts).toLocaleDateString(undefined, { weekday: "long", day: "numeric", month: "long" });
+    if (day !== lastDay) {
+      out.push({ key: `day:${day}`, day });
+      lastDay = day;
+    }
+    out.push({ key: m.id, m });
+  }
+  return out;
+}
+
+function messageItem(m: ChatMessage): TemplateResult {
+  const when = new Date(m.ts);
+  return html`
+    <li class="message message-${m.dir}" data-id=${m.id} data-status=${m.status}>
+      <span class="bubble">${m.text}</span>
+      <span class="meta">
+        <time datetime=${when.toISOString()} title=${when.toLocaleString()}>${when.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })}</time>
+        ${m.dir === "out" ? html`<span class="receipt receipt-${m.status}" title=${STATUS_LABEL[m.status]}>${receipt(m.status)}</span>` : nothing}
+      </span>
+    </li>
+  `;
 }
 
 function receipt(status: ChatMessage["status"]): string {
@@ -286,6 +282,19 @@ function receipt(status: ChatMessage["status"]): string {
     case "read":
       return "✓✓";
   }
+}
+
+function autosize(input: HTMLTextAreaElement): void {
+  if (!input.value) {
+    input.style.height = "";
+    return;
+  }
+  input.style.height = "auto";
+  input.style.height = `${Math.min(input.scrollHeight, 200)}px`;
+}
+
+function hasFiles(e: DragEvent): boolean {
+  return [...(e.dataTransfer?.types ?? [])].includes("Files");
 }
 
 /** Files from a drop, folders walked (where the browser exposes entries); each keeps its path inside the folder. */

@@ -1,8 +1,11 @@
 // The files panel of a conversation: offers to answer, the queue with progress, and received files on this device.
+// One template draws every card; the ticker calls the same render a few times a second while bytes move. The one
+// thing outside the template is each bar's transform (see moveBars).
+import { html, nothing, render, type TemplateResult } from "lit-html";
+import { repeat } from "lit-html/directives/repeat.js";
 import type { Progress, TransferRecord } from "../files/transfers.js";
 import { formatBytes } from "../files/names.js";
 import { formatDuration } from "../files/ledger.js";
-import { h } from "./dom.js";
 
 export interface TransferActions {
   accept(fid: string): void;
@@ -21,9 +24,17 @@ export interface TransferActions {
 
 type Button = [action: keyof TransferActions, label: string, quiet?: boolean, title?: string];
 
+/** What the panel shows: one peer's transfers, who "them" is in words, live progress and the space used here. */
+export interface TransferPanel {
+  transfers: TransferRecord[];
+  /** The peer in words: their name, or "your other device". */
+  them: string;
+  progress(fid: string): Progress;
+  usage: string | null;
+}
+
 /** Words for where a transfer stands; the progress line while bytes move. */
-export function describeTransfer(t: TransferRecord, peerName: string, p: Progress): string {
-  const them = peerName === "My devices" ? "your other device" : peerName;
+export function describeTransfer(t: TransferRecord, them: string, p: Progress): string {
   switch (t.status) {
     case "waiting":
       return `Waiting for ${them} to come online`;
@@ -85,72 +96,73 @@ export function badge(name: string): string {
   return /^[\p{L}\p{N}]{1,4}$/u.test(ext) ? ext.toUpperCase() : "FILE";
 }
 
+const MOVING: ReadonlySet<TransferRecord["status"]> = new Set(["active", "paused", "interrupted", "queued", "verifying"]);
+
+/** The bars move four times a second at most (the ticker's pace): a bar repainted every frame cost a quarter of the speed. */
+const BAR_INTERVAL_MS = 250;
+
 export class TransferList {
   constructor(
-    private readonly root: HTMLElement,
+    /** The panel's element while a conversation is open. */
+    private readonly root: () => HTMLElement | null,
     private readonly actions: TransferActions,
     /** Whether received files can be written straight into a file the user picks (File System Access API). */
     private readonly canChoose: boolean,
-  ) {
-    root.addEventListener("click", (e) => {
-      const button = (e.target as HTMLElement).closest<HTMLButtonElement>("button[data-action]");
-      const fid = button?.closest<HTMLElement>("li.transfer")?.dataset["fid"];
-      const action = button?.dataset["action"] as keyof TransferActions | undefined;
-      if (fid && action) this.actions[action](fid);
-    });
-  }
+  ) {}
 
-  render(transfers: TransferRecord[], peerName: string, progress: (fid: string) => Progress, usage: string | null): void {
-    this.root.hidden = transfers.length === 0;
-    const items = transfers.map((t) => this.item(t, peerName, progress(t.fid)));
-    const heading = h("li", { class: "transfers-heading" }, h("span", {}, "Files"), h("span", { class: "muted", id: "files-usage" }, usage ?? ""));
-    this.root.querySelector("ul")!.replaceChildren(heading, ...items);
-  }
+  private lastMove = 0;
 
-  /** Moves the bars and figures of moving transfers in place (several times a second, no re-render). */
-  tick(transfers: TransferRecord[], peerName: string, progress: (fid: string) => Progress, usage: string | null): void {
-    const usageLine = this.root.querySelector("#files-usage");
-    if (usageLine && usage) usageLine.textContent = usage;
-    for (const t of transfers) {
-      if (t.status !== "active" && t.status !== "paused" && t.status !== "interrupted") continue;
-      const li = this.root.querySelector<HTMLElement>(`li.transfer[data-fid="${t.fid}"]`);
-      if (!li) continue;
-      const p = progress(t.fid);
-      const fraction = t.size > 0 ? p.bytes / t.size : 1;
-      li.querySelector<HTMLElement>(".bar")!.style.transform = `scaleX(${fraction})`;
-      li.querySelector(".progress")!.setAttribute("aria-valuenow", String(Math.floor(fraction * 100)));
-      li.querySelector<HTMLElement>(".transfer-status")!.textContent = describeTransfer(t, peerName, p);
-      li.dataset["bytes"] = String(p.bytes);
-    }
-  }
-
-  private item(t: TransferRecord, peerName: string, p: Progress): HTMLLIElement {
-    const pct = t.size > 0 ? (p.bytes / t.size) * 100 : t.status === "done" ? 100 : 0;
-    const moving = t.status === "active" || t.status === "paused" || t.status === "interrupted" || t.status === "queued" || t.status === "verifying";
-    return h(
-      "li",
-      {
-        class: `transfer transfer-${t.dir}`,
-        "data-fid": t.fid,
-        "data-dir": t.dir,
-        "data-status": t.status,
-        "data-bytes": String(p.bytes),
-        "data-sha256": t.sha256,
-        "data-resumes": t.resumes?.join(","),
-      },
-      h("span", { class: "file-icon", "aria-hidden": "true", "data-kind": t.type.split("/")[0] || "other" }, h("span", { class: "file-ext" }, badge(t.name)), h("span", { class: "file-dir" }, t.dir === "out" ? "↑" : "↓")),
-      h(
-        "span",
-        { class: "transfer-body" },
-        h("span", { class: "transfer-name", title: t.name }, t.name),
-        moving ? h("span", { class: "progress", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": String(Math.floor(pct)) }, h("span", { class: "bar", style: `transform:scaleX(${pct / 100})` })) : null,
-        h("span", { class: `transfer-status${t.status === "failed" || t.status === "cancelled" || t.status === "declined" ? " problem" : ""}` }, describeTransfer(t, peerName, p)),
-      ),
-      h(
-        "span",
-        { class: "transfer-actions" },
-        ...buttons(t, this.canChoose).map(([action, label, quiet, title]) => h("button", { type: "button", class: `btn btn-small${quiet ? " btn-quiet" : ""}`, "data-action": action, title }, label)),
-      ),
+  /** Draws the panel in place; bars of new cards are placed at once, the others move on the ticker's pace. */
+  render(panel: TransferPanel): void {
+    const root = this.root();
+    if (!root) return;
+    root.hidden = panel.transfers.length === 0;
+    render(
+      html`<ul id="transfer-list" class="transfer-list" aria-live="polite">
+        <li class="transfers-heading"><span>Files</span><span class="muted" id="files-usage">${panel.usage ?? ""}</span></li>
+        ${repeat(panel.transfers, (t) => t.fid, (t) => this.card(t, panel.them, panel.progress(t.fid)))}
+      </ul>`,
+      root,
     );
+    const now = performance.now();
+    const due = now - this.lastMove >= BAR_INTERVAL_MS;
+    if (due) this.lastMove = now;
+    moveBars(root, panel, due);
+  }
+
+  private card(t: TransferRecord, them: string, p: Progress): TemplateResult {
+    const pct = t.size > 0 ? Math.floor((p.bytes / t.size) * 100) : t.status === "done" ? 100 : 0;
+    const problem = t.status === "failed" || t.status === "cancelled" || t.status === "declined";
+    return html`
+      <li class="transfer transfer-${t.dir}" data-fid=${t.fid} data-dir=${t.dir} data-status=${t.status} data-bytes=${p.bytes}
+        data-sha256=${t.sha256 ?? nothing} data-resumes=${t.resumes?.join(",") ?? nothing}>
+        <span class="file-icon" aria-hidden="true" data-kind=${t.type.split("/")[0] || "other"}><span class="file-ext">${badge(t.name)}</span><span class="file-dir">${t.dir === "out" ? "↑" : "↓"}</span></span>
+        <span class="transfer-body">
+          <span class="transfer-name" title=${t.name}>${t.name}</span>
+          ${MOVING.has(t.status) ? html`<span class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${pct}><span class="bar"></span></span>` : nothing}
+          <span class="transfer-status ${problem ? "problem" : ""}">${describeTransfer(t, them, p)}</span>
+        </span>
+        <span class="transfer-actions">
+          ${buttons(t, this.canChoose).map(
+            ([action, label, quiet, title]) => html`<button type="button" class="btn btn-small ${quiet ? "btn-quiet" : ""}" data-action=${action} title=${title ?? nothing}
+              @click=${() => this.actions[action](t.fid)}>${label}</button>`,
+          )}
+        </span>
+      </li>
+    `;
+  }
+}
+
+/**
+ * Sets each bar's scale, on the compositor: by transform, never by width and never with a CSS transition (either
+ * re-lays out and repaints the page every frame). A new bar is placed at once; the others only when due.
+ */
+function moveBars(root: HTMLElement, panel: TransferPanel, due: boolean): void {
+  for (const t of panel.transfers) {
+    if (!MOVING.has(t.status)) continue;
+    const bar = root.querySelector<HTMLElement>(`li.transfer[data-fid="${CSS.escape(t.fid)}"] .bar`);
+    if (!bar || (!due && bar.style.transform)) continue;
+    const fraction = t.size > 0 ? panel.progress(t.fid).bytes / t.size : 1;
+    bar.style.transform = `scaleX(${fraction})`;
   }
 }
