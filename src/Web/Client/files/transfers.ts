@@ -30,6 +30,10 @@ import { Disk, mayUse, type WorkerReply, type WorkerTime } from "./disk.js";
 import { RateMeter, ReceiveCursor, SendWindow } from "./ledger.js";
 import { formatBytes, safeFileName } from "./names.js";
 import { CHUNK_HEADER_BYTES, type CancelReason, type Control, type OfferedFile, decodeChunkHeader, decodeControl, encodeChunk, encodeControl } from "./protocol.js";
+import { FINISHED, type Progress, type TransferRecord, type TransferStatus, isMoving, needsLink } from "./record.js";
+
+// The record's types live in record.ts; views written against this module's path still find them here.
+export type { Progress, TransferRecord, TransferStatus } from "./record.js";
 
 export const FILE_TUNING = {
   chunkBytes: 256 * 1024 - CHUNK_HEADER_BYTES,
@@ -46,63 +50,11 @@ export const FILE_TUNING = {
 /** Why the sender waited, counted (for the benchmark and for tuning): a full send queue, or the receiver's disk. */
 export const FILE_STATS = { queueFull: 0, windowFull: 0, readWaitMs: 0, worker: null as WorkerTime | null };
 
-export type TransferStatus =
-  /** Out: the peer is offline; the offer goes when they come online. */
-  | "waiting"
-  /** Out: offered, waiting for their answer. In: waiting for my answer. */
-  | "offered"
-  /** Accepted, waiting for its turn in the queue or for the first bytes. */
-  | "queued"
-  | "active"
-  | "paused"
-  /** The link dropped; it resumes from the last checkpoint when the peers reconnect. */
-  | "interrupted"
-  /** Every byte moved; the hashes are being compared. */
-  | "verifying"
-  | "done"
-  | "declined"
-  | "cancelled"
-  | "failed";
-
 const CANCEL_WORDS: Record<CancelReason, string> = {
   space: "Not delivered: their device does not have enough space for it.",
   disk: "Not delivered: their device could not write it to disk.",
   read: "The sender could not read the file any more (was it moved or deleted?).",
 };
-
-const FINISHED: ReadonlySet<TransferStatus> = new Set(["done", "declined", "cancelled", "failed"]);
-
-/** One file sent or received, as this device keeps it (IndexedDB). Never leaves the browser. */
-export interface TransferRecord {
-  fid: string;
-  peer: string;
-  dir: "in" | "out";
-  /** Out: the name as picked. In: the sanitised name. */
-  name: string;
-  size: number;
-  type: string;
-  ts: number;
-  status: TransferStatus;
-  /** Why it stopped, in words for the user. */
-  error?: string;
-  pausedBy?: "me" | "them";
-  /** In: bytes on disk at the last checkpoint. Out: bytes the receiver acknowledged. */
-  offset: number;
-  /** In: the SHA-256 state at the checkpoint, so hashing resumes after a reload. */
-  hashState?: Uint8Array | null;
-  sha256?: string;
-  /** The other side's session this transfer is bound to. */
-  session?: string;
-  /** In: the offsets the receiver asked to continue from after a drop or a reload (shown, and checked by tests). */
-  resumes?: number[];
-  /**
-   * In: the file the user chose to receive it into ("Save to…"), written straight there instead of into the app's
-   * storage. Its bytes land only once the hash matched; a reload before that starts the transfer over.
-   */
-  target?: FileSystemFileHandle;
-  /** In: the browser asks the user again before writing to the chosen file (after a reload): "Continue" asks. */
-  needsPermission?: boolean;
-}
 
 export interface FilesHub {
   setPendingFiles(to: string, count: number, bytes: number): Promise<unknown>;
@@ -112,12 +64,6 @@ export interface FilesHub {
 export interface TransferEvents {
   /** The transfers with a peer changed (a new one, or a new status). */
   changed(peer: string): void;
-}
-
-export interface Progress {
-  bytes: number;
-  speed: number;
-  secondsLeft: number | null;
 }
 
 interface Live {
@@ -225,11 +171,7 @@ export class Transfers {
 
   /** Whether we need a link to this peer now: something to offer, or a transfer to continue. */
   wantsLink(peer: string): boolean {
-    for (const l of this.live.values()) {
-      if (l.rec.peer !== peer) continue;
-      if (l.rec.status === "waiting" || l.rec.status === "interrupted") return true;
-      if (l.rec.dir === "in" && (l.rec.status === "queued" || l.rec.status === "active")) return true;
-    }
+    for (const l of this.live.values()) if (l.rec.peer === peer && needsLink(l.rec)) return true;
     return false;
   }
 
@@ -347,8 +289,7 @@ export class Transfers {
   onLinkState(peer: string): void {
     for (const l of this.live.values()) {
       if (l.rec.peer !== peer || !l.rec.session) continue;
-      const moving = l.rec.status === "active" || l.rec.status === "queued" || l.rec.status === "verifying" || l.rec.status === "paused";
-      if (moving && !this.channelOf(l)) void this.interrupt(l);
+      if (isMoving(l.rec.status) && !this.channelOf(l)) void this.interrupt(l);
     }
   }
 
