@@ -188,7 +188,7 @@ public static class FileTransfer
             var receiver = receiverContext.Pages.FirstOrDefault() ?? await receiverContext.NewPageAsync();
             await sender.GotoAsync("/Account/SignIn");
             await receiver.GotoAsync("/Account/SignIn");
-            // The product's numbers (FILE_TUNING in src/Web/Client/files/transfers.ts).
+            // The product's numbers (FILE_TUNING in src/Web/Client/files/tuning.ts).
             const int chunk = (256 * 1024) - 32;
             const long high = 8 * MiB;
             var size = (long)sizeMiB * MiB;

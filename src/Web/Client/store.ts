@@ -1,7 +1,7 @@
 // This device's history and outbox, in IndexedDB (one database per account). Content lives only here.
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import { advance, type ChatMessage, type MessageStatus } from "./chat.js";
-import type { TransferRecord } from "./files/transfers.js";
+import type { TransferRecord } from "./files/record.js";
 
 interface Schema extends DBSchema {
   messages: {
