@@ -5,9 +5,8 @@ using Cybernet.Web.Presence;
 
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.Extensions.Options;
 
-namespace Cybernet.Web.Hubs;
+namespace Cybernet.Web.Signaling;
 
 /// <summary>
 /// One connection per browser session: presence, the contact book, and signals to contacts.
@@ -15,7 +14,7 @@ namespace Cybernet.Web.Hubs;
 /// </summary>
 [Authorize]
 public sealed class SessionHub(
-    SessionRegistry registry, ContactDirectory directory, IGrainFactory grains, UnseenEventStore unseen, IOptions<IceOptions> ice)
+    SessionRegistry registry, ContactDirectory directory, IceServers ice, IGrainFactory grains, UnseenEventStore unseen)
     : Hub<ISessionClient>
 {
     private Guid Me => Guid.Parse(Context.User!.FindFirstValue(ClaimTypes.NameIdentifier)!);
@@ -35,21 +34,7 @@ public sealed class SessionHub(
     }
 
     /// <summary>The ICE servers this deployment offers, TURN with credentials signed for this user and short-lived.</summary>
-    public IceConfigDto GetIceServers()
-    {
-        var expires = DateTimeOffset.UtcNow + ice.Value.TurnCredentialLifetime;
-        var servers = ice.Value.Servers.Select(s =>
-        {
-            if (s.SharedSecret is { Length: > 0 } secret)
-            {
-                var (username, credential) = TurnCredentials.Create(secret, Me, expires);
-                return new IceServerDto(s.Urls, username, credential);
-            }
-
-            return new IceServerDto(s.Urls, s.Username, s.Credential);
-        });
-        return new IceConfigDto([.. servers], ice.Value.TransportPolicy);
-    }
+    public IceConfigDto GetIceServers() => ice.For(Me);
 
     /// <summary>This session's id, as other sessions address it in signals.</summary>
     public string WhoAmI() => Context.ConnectionId;
