@@ -9,6 +9,7 @@ namespace Cybernet.Grains.Users;
 public sealed partial class UserGrain(
     [PersistentState("user", "users")] IPersistentState<UserState> state,
     IOptions<PresenceOptions> options,
+    IUnseenEventStore unseenEvents,
     TimeProvider clock,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
@@ -32,6 +33,12 @@ public sealed partial class UserGrain(
     {
         // Versions follow the clock, so a fresh activation's "offline" never outranks what contacts saw before.
         published = published with { UserId = Me, LastSeen = state.State.LastSeen, Version = Now.UtcTicks };
+        if (state.State.UnseenEventsBehind)
+        {
+            // The last activation saved offers it did not get to write as unseen events.
+            ScheduleCatchUp(TimeSpan.Zero);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -166,11 +173,23 @@ public sealed partial class UserGrain(
 
     private async Task SaveAndTellSessionsAsync()
     {
-        await state.WriteStateAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // What is in memory was not saved: drop it, so the next activation starts from what was.
+            DeactivateOnIdle();
+            throw;
+        }
+
         foreach (var (observer, ids) in sessions.ByNode())
         {
             observer.ContactsChanged(ids).Ignore();
         }
+
+        await CatchUpUnseenEventsAsync();
     }
 
     /// <summary>Recomputes presence from the sessions and, when it changed, tells the contacts that need to know.</summary>

@@ -24,7 +24,6 @@ public static class DigestsExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         builder.Services.AddSingleton<DigestSettingsStore>();
-        builder.Services.AddSingleton<UnseenEventStore>();
         builder.Services.AddSingleton<UnsubscribeTokens>();
         builder.Services.AddSingleton<DigestEmails>();
         builder.Services.AddSingleton<DigestMetrics>();
