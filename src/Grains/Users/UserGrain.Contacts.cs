@@ -72,7 +72,7 @@ public sealed partial class UserGrain
         }
 
         // Silent: the blocked user is not told; from now on they see us offline and their requests go nowhere.
-        var wasOnline = contactPresence.Remove(userId, out var known) && known.State != PresenceState.Offline;
+        var wasOnline = contactPresence.Remove(userId);
         state.State.Contacts.Remove(userId);
         state.State.Blocked.Add(userId);
         PendingOfferBook.Forget(state.State, userId);
