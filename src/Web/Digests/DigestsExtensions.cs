@@ -28,6 +28,7 @@ public static class DigestsExtensions
         builder.Services.AddSingleton<DigestEmails>();
         builder.Services.AddSingleton<DigestMetrics>();
         builder.Services.TryAddSingleton<IPresenceLookup, GrainPresenceLookup>();
+        builder.Services.AddSingleton<DigestQueries>();
         builder.Services.AddSingleton<DigestPass>();
         return builder;
     }
