@@ -1,6 +1,7 @@
 using Cybernet.Web.Digests;
 using Cybernet.Web.Email;
 using Cybernet.Web.Infrastructure;
+using Cybernet.Web.Jobs;
 using Cybernet.Web.Presence;
 using Cybernet.Web.Signaling;
 
@@ -9,6 +10,7 @@ builder.AddAccounts();
 builder.AddClusterClient();
 builder.AddPresence();
 builder.AddSignaling();
+builder.AddJobs();
 builder.AddEmail();
 builder.AddDigests();
 builder.AddDigestJobs();
@@ -26,7 +28,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapRazorPages();
 app.MapSignaling();
-app.MapDigests();
+app.MapJobs();
 app.MapHealthChecks("/health");
 await app.RunAsync();
 

@@ -1,3 +1,5 @@
+using Cybernet.Shared;
+
 using Npgsql;
 
 namespace Cybernet.Silo.UnseenEvents;
@@ -7,8 +9,7 @@ public static class UnseenEventsExtensions
 {
     public static IHostApplicationBuilder AddUnseenEvents(this IHostApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString("Postgres")
-            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
+        var connectionString = builder.Configuration.PostgresConnectionString();
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         builder.Services.AddSingleton<IUnseenEventStore, PostgresUnseenEventStore>();
         return builder;
