@@ -1,8 +1,10 @@
 using Cybernet.Silo;
+using Cybernet.Silo.UnseenEvents;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddCybernetSilo();
 builder.AddPresence();
+builder.AddUnseenEvents();
 
 var app = builder.Build();
 await app.ApplySchemaAsync();

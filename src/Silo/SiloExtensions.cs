@@ -1,5 +1,6 @@
 using System.Net;
 
+using Cybernet.Shared;
 using Cybernet.Silo.Schema;
 
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -14,20 +15,31 @@ public static class SiloExtensions
 
     public static IHostApplicationBuilder AddCybernetSilo(this IHostApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString("Postgres")
-            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
+        var connectionString = builder.Configuration.PostgresConnectionString();
         builder.Services.AddOptions<SiloOptions>().BindConfiguration(SiloOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
-        var silo = builder.Configuration.GetSection(SiloOptions.SectionName).Get<SiloOptions>() ?? new SiloOptions();
 
         builder.UseOrleans(orleans =>
         {
-            orleans.Configure<ClusterOptions>(o =>
+            // From the validated options, after Orleans's own defaults.
+            orleans.Services.AddOptions<ClusterOptions>().Configure<IOptions<SiloOptions>>((o, silo) =>
             {
-                o.ClusterId = silo.ClusterId;
-                o.ServiceId = silo.ServiceId;
+                o.ClusterId = silo.Value.ClusterId;
+                o.ServiceId = silo.Value.ServiceId;
             });
-            orleans.ConfigureEndpoints(AdvertisedAddress(silo), silo.SiloPort, silo.GatewayPort, listenOnAnyHostAddress: string.IsNullOrWhiteSpace(silo.AdvertisedAddress));
+            orleans.Services.AddOptions<EndpointOptions>().Configure<IOptions<SiloOptions>>((o, options) =>
+            {
+                // What ConfigureEndpoints does; an empty address listens on every interface.
+                var silo = options.Value;
+                o.AdvertisedIPAddress = AdvertisedAddress(silo);
+                o.SiloPort = silo.SiloPort;
+                o.GatewayPort = silo.GatewayPort;
+                if (string.IsNullOrWhiteSpace(silo.AdvertisedAddress))
+                {
+                    o.SiloListeningEndpoint = new IPEndPoint(IPAddress.Any, silo.SiloPort);
+                    o.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Any, silo.GatewayPort);
+                }
+            });
             orleans.UseAdoNetClustering(o =>
             {
                 o.Invariant = Invariant;
@@ -65,7 +77,7 @@ public static class SiloExtensions
 
     /// <summary>Brings the Orleans tables and queries up to date before the silo joins the cluster.</summary>
     public static Task ApplySchemaAsync(this WebApplication app) =>
-        OrleansSchema.MigrateAsync(app.Configuration.GetConnectionString("Postgres")!, app.Lifetime.ApplicationStopping);
+        OrleansSchema.MigrateAsync(app.Configuration.PostgresConnectionString(), app.Lifetime.ApplicationStopping);
 
     public static WebApplication MapSiloHealth(this WebApplication app)
     {

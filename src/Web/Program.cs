@@ -1,12 +1,16 @@
 using Cybernet.Web.Digests;
 using Cybernet.Web.Email;
 using Cybernet.Web.Infrastructure;
+using Cybernet.Web.Jobs;
 using Cybernet.Web.Presence;
+using Cybernet.Web.Signaling;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddAccounts();
 builder.AddClusterClient();
 builder.AddPresence();
+builder.AddSignaling();
+builder.AddJobs();
 builder.AddEmail();
 builder.AddDigests();
 builder.AddDigestJobs();
@@ -23,8 +27,8 @@ app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapRazorPages();
-app.MapPresence();
-app.MapDigests();
+app.MapSignaling();
+app.MapJobs();
 app.MapHealthChecks("/health");
 await app.RunAsync();
 

@@ -69,7 +69,7 @@ public static class DigestDelivery
         var settings = new Dictionary<string, string>(mail.WebSettings)
         {
             ["Digests:Schedule"] = "* * * * * *",
-            ["Digests:PollInterval"] = "00:00:00.500",
+            ["Jobs:PollInterval"] = "00:00:00.500",
             ["Email:Pipelining"] = "false",
         };
         var drill = await app.AddWebAsync("web-drill", new Dictionary<string, string>(settings) { ["Digests:CrashAfterSends"] = killAfter.ToString(CultureInfo.InvariantCulture) });

@@ -17,7 +17,7 @@ public sealed class EmailTests(BrowserFixture fixture)
         {
             ["Digests:ShortDelay"] = "00:00:01",
             ["Digests:Schedule"] = "* * * * * *",
-            ["Digests:PollInterval"] = "00:00:00.500",
+            ["Jobs:PollInterval"] = "00:00:00.500",
         })).BaseAddress;
         var mail = fixture.App.Mail;
         await using var alice = await Person.SignUpAsync(fixture.Browser, web, "alice", "Alice Liddell");

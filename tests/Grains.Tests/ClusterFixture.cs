@@ -15,7 +15,22 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public IGrainFactory Grains => Cluster.Client;
 
+    /// <summary>Where the silo's user grains write their unseen events (the silo runs in this process).</summary>
+    public static MemoryUnseenEventStore UnseenEvents { get; } = new();
+
     public Task InitializeAsync() => Cluster.DeployAsync();
+
+    /// <summary>Two new users who asked and accepted each other, once both grains agree.</summary>
+    public async Task<(Guid A, Guid B)> NewContactsAsync()
+    {
+        var patience = TimeSpan.FromSeconds(10);
+        var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
+        await Grains.GetGrain<IUserGrain>(a).RequestContact(b);
+        await TestWait.UntilAsync(async () => (await Grains.GetGrain<IUserGrain>(b).GetContacts()).Contacts.Any(c => c.UserId == a), patience, "B receives A's request");
+        await Grains.GetGrain<IUserGrain>(b).AcceptContact(a);
+        await TestWait.UntilAsync(async () => (await Grains.GetGrain<IUserGrain>(a).GetContacts()).Contacts.Any(c => c.UserId == b && c.Status == ContactStatus.Accepted), patience, "A learns B accepted");
+        return (a, b);
+    }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
 
@@ -25,6 +40,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             silo.AddMemoryGrainStorage("users");
             silo.Services.AddSingleton(TimeProvider.System);
+            silo.Services.AddSingleton<IUnseenEventStore>(UnseenEvents);
             silo.Services.Configure<PresenceOptions>(o =>
             {
                 o.Lease = Lease;

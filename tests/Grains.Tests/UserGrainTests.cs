@@ -39,15 +39,7 @@ public sealed class UserGrainTests(ClusterFixture fixture)
         }
     }
 
-    private async Task<(Guid A, Guid B)> ContactsAsync()
-    {
-        var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
-        await User(a).RequestContact(b);
-        await TestWait.UntilAsync(async () => (await User(b).GetContacts()).Contacts.Any(c => c.UserId == a), Patience, "B receives A's request");
-        await User(b).AcceptContact(a);
-        await TestWait.UntilAsync(async () => (await User(a).GetContacts()).Contacts.Any(c => c.UserId == b && c.Status == ContactStatus.Accepted), Patience, "A learns B accepted");
-        return (a, b);
-    }
+    private Task<(Guid A, Guid B)> ContactsAsync() => fixture.NewContactsAsync();
 
     [Fact]
     public async Task Request_lands_in_the_inbox_and_accepting_makes_both_contacts()

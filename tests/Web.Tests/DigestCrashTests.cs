@@ -16,7 +16,7 @@ public sealed class DigestCrashTests
     {
         await using var app = await AppCluster.StartAsync(silos: 1, webs: 0);
         // The first node migrates the database, then the fault drill starts on its first pass.
-        var everySecond = new Dictionary<string, string> { ["Digests:Schedule"] = "* * * * * *", ["Digests:PollInterval"] = "00:00:00.500" };
+        var everySecond = new Dictionary<string, string> { ["Digests:Schedule"] = "* * * * * *", ["Jobs:PollInterval"] = "00:00:00.500" };
         var crashing = await app.AddWebAsync("web-crash", new Dictionary<string, string>(everySecond)
         {
             ["Digests:CrashAfterSends"] = CrashAfter.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -2,8 +2,6 @@ using System.Net;
 
 using Microsoft.AspNetCore.SignalR.Client;
 
-using Npgsql;
-
 namespace Cybernet.Web.Tests;
 
 /// <summary>
@@ -218,12 +216,5 @@ public sealed class DigestTests(ClusterFixture fixture) : IAsyncLifetime
 
     private static FormUrlEncodedContent OneClick() => new(new Dictionary<string, string> { ["List-Unsubscribe"] = "One-Click" });
 
-    private async Task<long> ScalarAsync(string sql, Guid user)
-    {
-        await using var db = new NpgsqlConnection(fixture.Cluster!.ConnectionString);
-        await db.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, db);
-        command.Parameters.AddWithValue("user", user);
-        return await command.ExecuteScalarAsync() is long value ? value : 0;
-    }
+    private Task<long> ScalarAsync(string sql, Guid user) => Sql.ScalarAsync(fixture.Cluster!.ConnectionString, sql, user);
 }

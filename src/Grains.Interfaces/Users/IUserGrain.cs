@@ -67,11 +67,15 @@ public interface IUserGrain : IGrainWithGuidKey
     [OneWay, Alias("on-presence")]
     Task OnContactPresence(UserPresence presence, bool wantsReply);
 
+    /// <summary><paramref name="by"/> withdrew everything it held for this user (it blocked them; they are not told why).</summary>
+    [OneWay, Alias("on-offers-withdrawn")]
+    Task OnOffersWithdrawn(Guid by);
+
     // Pending offers: what contacts hold for this user while it is offline.
 
     /// <summary>
     /// A contact says how many of <paramref name="kind"/> they hold for this user (0 clears). Set, not add,
-    /// so a retried call never counts twice. Refused between strangers.
+    /// so a retried call never counts twice. Refused between strangers. Also recorded as an unseen event for digests.
     /// </summary>
     [Alias("set-pending")]
     Task<SignalOutcome> SetPendingOffer(Guid from, string kind, int count, long bytes);

@@ -1,18 +1,21 @@
-
 namespace Cybernet.Grains.Users;
 
-/// <summary>The pending offers in a user's state: set by count (idempotent), cleared on receipt or when a contact goes away.</summary>
+/// <summary>
+/// The pending offers in a user's state: set by count (idempotent), cleared on receipt or when a contact goes away.
+/// Every change also marks the state's unseen events as behind until the grain has written them (<see cref="UserState.UnseenEventsBehind"/>).
+/// </summary>
 public static class PendingOfferBook
 {
     public static string Key(Guid from, string kind) => $"{from:N}:{kind}";
 
     /// <summary>Returns true when the state changed.</summary>
-    public static bool Set(Dictionary<string, PendingOffer> offers, Guid from, string kind, int count, long bytes, DateTimeOffset now)
+    public static bool Set(UserState state, Guid from, string kind, int count, long bytes, DateTimeOffset now)
     {
+        var offers = state.PendingOffers;
         var key = Key(from, kind);
         if (count <= 0)
         {
-            return offers.Remove(key);
+            return Changed(state, offers.Remove(key));
         }
 
         if (offers.TryGetValue(key, out var existing))
@@ -23,18 +26,24 @@ public static class PendingOfferBook
             }
 
             offers[key] = existing with { Count = count, Bytes = bytes, Updated = now };
-            return true;
+            return Changed(state, true);
         }
 
         offers[key] = new PendingOffer(from, kind, count, now, now) { Bytes = bytes };
-        return true;
+        return Changed(state, true);
     }
 
-    /// <summary>Drops everything <paramref name="from"/> holds for us (removed or blocked contact).</summary>
-    public static bool Forget(Dictionary<string, PendingOffer> offers, Guid from)
+    /// <summary>Drops everything <paramref name="from"/> holds for us (removed or blocked contact, or they withdrew it all).</summary>
+    public static bool Forget(UserState state, Guid from)
     {
-        var keys = offers.Where(o => o.Value.From == from).Select(o => o.Key).ToList();
-        keys.ForEach(k => offers.Remove(k));
-        return keys.Count > 0;
+        var keys = state.PendingOffers.Where(o => o.Value.From == from).Select(o => o.Key).ToList();
+        keys.ForEach(k => state.PendingOffers.Remove(k));
+        return Changed(state, keys.Count > 0);
+    }
+
+    private static bool Changed(UserState state, bool changed)
+    {
+        state.UnseenEventsBehind |= changed;
+        return changed;
     }
 }

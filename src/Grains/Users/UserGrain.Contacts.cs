@@ -59,7 +59,7 @@ public sealed partial class UserGrain
         }
 
         contactPresence.Remove(userId);
-        PendingOfferBook.Forget(state.State.PendingOffers, userId);
+        PendingOfferBook.Forget(state.State, userId);
         await SaveAndTellSessionsAsync();
         User(userId).OnContactRemoved(Me).Ignore();
     }
@@ -72,15 +72,18 @@ public sealed partial class UserGrain
         }
 
         // Silent: the blocked user is not told; from now on they see us offline and their requests go nowhere.
-        var wasOnline = contactPresence.Remove(userId, out var known) && known.State != PresenceState.Offline;
+        var wasOnline = contactPresence.Remove(userId);
         state.State.Contacts.Remove(userId);
         state.State.Blocked.Add(userId);
-        PendingOfferBook.Forget(state.State.PendingOffers, userId);
+        PendingOfferBook.Forget(state.State, userId);
         await SaveAndTellSessionsAsync();
         if (wasOnline)
         {
             User(userId).OnContactPresence(UserPresence.Hidden(Me, Math.Max(published.Version + 1, Now.UtcTicks)), wantsReply: false).Ignore();
         }
+
+        // Nothing we hold for them is worth an email to them any more.
+        User(userId).OnOffersWithdrawn(Me).Ignore();
     }
 
     public async Task Unblock(Guid userId)
@@ -147,7 +150,7 @@ public sealed partial class UserGrain
     public async Task OnContactRemoved(Guid by)
     {
         contactPresence.Remove(by);
-        if (state.State.Contacts.Remove(by) | PendingOfferBook.Forget(state.State.PendingOffers, by))
+        if (state.State.Contacts.Remove(by) | PendingOfferBook.Forget(state.State, by))
         {
             await SaveAndTellSessionsAsync();
         }

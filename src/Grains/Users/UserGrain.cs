@@ -9,20 +9,17 @@ namespace Cybernet.Grains.Users;
 public sealed partial class UserGrain(
     [PersistentState("user", "users")] IPersistentState<UserState> state,
     IOptions<PresenceOptions> options,
+    IUnseenEventStore unseenEvents,
     TimeProvider clock,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
     private readonly PresenceOptions settings = options.Value;
     private readonly PresenceSessions sessions = new(options.Value.MaxSessions);
 
-    // What this user's sessions are shown of each accepted contact; also who is online to push changes to.
-    private readonly Dictionary<Guid, UserPresence> contactPresence = [];
+    // What this user's sessions are shown of each contact; also who is online to push changes to.
+    private readonly ContactPresence contactPresence = new(options.Value.Lease);
     private UserPresence published = new(Guid.Empty, PresenceState.Offline, null, 0, 0);
     private IGrainTimer? sweep;
-
-    // When each contact last told us its presence (the lease on what we show of it), and when we last told ours.
-    private readonly Dictionary<Guid, DateTimeOffset> contactHeard = [];
-    private DateTimeOffset lastHeartbeat;
 
     private Guid Me => this.GetPrimaryKey();
 
@@ -32,6 +29,12 @@ public sealed partial class UserGrain(
     {
         // Versions follow the clock, so a fresh activation's "offline" never outranks what contacts saw before.
         published = published with { UserId = Me, LastSeen = state.State.LastSeen, Version = Now.UtcTicks };
+        if (state.State.UnseenEventsBehind)
+        {
+            // The last activation saved offers it did not get to write as unseen events.
+            ScheduleCatchUp(TimeSpan.Zero);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -97,15 +100,9 @@ public sealed partial class UserGrain(
             return Task.CompletedTask;
         }
 
-        if (sessions.Count > 0)
-        {
-            contactHeard[from] = Now;
-        }
-
         // With no session here nobody watches; keeping it would only go stale, since changes are pushed to online users only.
-        if (sessions.Count > 0 && (!contactPresence.TryGetValue(from, out var known) || known.Version < presence.Version))
+        if (sessions.Count > 0 && contactPresence.Heard(presence, Now))
         {
-            contactPresence[from] = presence;
             foreach (var (observer, ids) in sessions.ByNode())
             {
                 observer.PresenceChanged(ids, presence).Ignore();
@@ -159,18 +156,30 @@ public sealed partial class UserGrain(
     private ContactBook GetBook() => new(
         [.. state.State.Contacts.Values.OrderBy(c => c.Since)],
         [.. state.State.Blocked],
-        [.. contactPresence.Values.Where(p => IsAccepted(p.UserId))],
+        [.. contactPresence.Known.Where(p => IsAccepted(p.UserId))],
         [.. state.State.PendingOffers.Values.Where(o => IsAccepted(o.From)).OrderBy(o => o.Since)]);
 
     private IUserGrain User(Guid userId) => GrainFactory.GetGrain<IUserGrain>(userId);
 
     private async Task SaveAndTellSessionsAsync()
     {
-        await state.WriteStateAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // What is in memory was not saved: drop it, so the next activation starts from what was.
+            DeactivateOnIdle();
+            throw;
+        }
+
         foreach (var (observer, ids) in sessions.ByNode())
         {
             observer.ContactsChanged(ids).Ignore();
         }
+
+        await CatchUpUnseenEventsAsync();
     }
 
     /// <summary>Recomputes presence from the sessions and, when it changed, tells the contacts that need to know.</summary>
@@ -186,8 +195,7 @@ public sealed partial class UserGrain(
         var lastSeen = state.State.LastSeen;
         if (stateNow == PresenceState.Offline)
         {
-            var now = Now;
-            lastSeen = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero);
+            lastSeen = ContactPresence.LastSeenAt(Now);
             state.State.LastSeen = lastSeen;
             await state.WriteStateAsync();
             sweep?.Dispose();
@@ -212,7 +220,7 @@ public sealed partial class UserGrain(
             {
                 User(contact.UserId).OnContactPresence(published, wantsReply: true).Ignore();
             }
-            else if (contactPresence.TryGetValue(contact.UserId, out var theirs) && theirs.State != PresenceState.Offline)
+            else if (contactPresence.IsShownOnline(contact.UserId))
             {
                 User(contact.UserId).OnContactPresence(published, wantsReply: false).Ignore();
             }
@@ -221,7 +229,6 @@ public sealed partial class UserGrain(
         if (stateNow == PresenceState.Offline)
         {
             contactPresence.Clear();
-            contactHeard.Clear();
         }
     }
 
@@ -241,34 +248,22 @@ public sealed partial class UserGrain(
         HeartbeatAndExpireContacts();
     }
 
-    /// <summary>
-    /// Presence is leased too. While online we repeat our presence to online contacts every half lease; a contact
-    /// shown online that has not been heard from for two leases (its grain was lost with its silo and came back
-    /// knowing no sessions, say) is shown offline rather than stuck online.
-    /// </summary>
+    /// <summary>Presence is leased too: repeats ours to online contacts, and shows offline those no longer heard from.</summary>
     private void HeartbeatAndExpireContacts()
     {
-        var now = Now;
-        if (sessions.Count > 0 && now - lastHeartbeat >= settings.Lease / 2)
+        if (sessions.Count > 0)
         {
-            lastHeartbeat = now;
-            foreach (var (contact, _) in contactPresence.Where(p => p.Value.State != PresenceState.Offline && IsAccepted(p.Key)))
+            foreach (var contact in contactPresence.HeartbeatDue(Now).Where(IsAccepted))
             {
                 User(contact).OnContactPresence(published, wantsReply: false).Ignore();
             }
         }
 
-        foreach (var (contact, presence) in contactPresence.Where(p => p.Value.State != PresenceState.Offline).ToList())
+        foreach (var gone in contactPresence.Expire(Now))
         {
-            if (contactHeard.TryGetValue(contact, out var heard) && now - heard > settings.Lease * 2)
+            foreach (var (observer, ids) in sessions.ByNode())
             {
-                var lastSeen = new DateTimeOffset(heard.Year, heard.Month, heard.Day, heard.Hour, heard.Minute, 0, TimeSpan.Zero);
-                var gone = presence with { State = PresenceState.Offline, LastSeen = lastSeen, Devices = 0, Version = presence.Version + 1 };
-                contactPresence[contact] = gone;
-                foreach (var (observer, ids) in sessions.ByNode())
-                {
-                    observer.PresenceChanged(ids, gone).Ignore();
-                }
+                observer.PresenceChanged(ids, gone).Ignore();
             }
         }
     }

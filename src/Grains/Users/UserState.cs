@@ -1,4 +1,3 @@
-
 namespace Cybernet.Grains.Users;
 
 /// <summary>What a user's grain keeps across restarts: relationships and last seen. Never content.</summary>
@@ -17,4 +16,11 @@ public sealed class UserState
     /// <summary>What contacts hold for this user, keyed by <see cref="PendingOfferBook.Key"/>.</summary>
     [Id(3)]
     public Dictionary<string, PendingOffer> PendingOffers { get; set; } = [];
+
+    /// <summary>
+    /// Set with every change to <see cref="PendingOffers"/> and saved with it; cleared once the unseen events match them.
+    /// Found set on activation, the grain writes them again (see UserGrain.Offers.cs).
+    /// </summary>
+    [Id(4)]
+    public bool UnseenEventsBehind { get; set; }
 }

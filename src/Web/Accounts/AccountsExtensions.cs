@@ -1,6 +1,12 @@
+using Cybernet.Shared;
+using Cybernet.Web.Email;
+
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
 using Npgsql;
 
 namespace Cybernet.Web.Accounts;
@@ -12,7 +18,6 @@ public static class AccountsExtensions
     {
         builder.Services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
-        var accounts = builder.Configuration.GetSection(AccountOptions.SectionName).Get<AccountOptions>() ?? new AccountOptions();
 
         builder.AddKeyRing();
 
@@ -45,9 +50,13 @@ public static class AccountsExtensions
             o.LoginPath = "/Account/SignIn";
             o.LogoutPath = "/Account/SignOut";
             o.AccessDeniedPath = "/Account/SignIn";
-            o.ExpireTimeSpan = accounts.CookieLifetime;
             o.SlidingExpiration = true;
         });
+        builder.Services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
+            .Configure<IOptions<AccountOptions>>((o, accounts) => o.ExpireTimeSpan = accounts.Value.CookieLifetime);
+
+        // The account emails are background jobs (AddJobs runs them); they make their tokens with Identity.
+        builder.Services.AddScoped<AccountEmailJobs>();
 
         builder.Services.AddHealthChecks().AddDbContextCheck<AccountsDbContext>("postgres");
         return builder;
@@ -59,8 +68,7 @@ public static class AccountsExtensions
     /// </summary>
     public static IHostApplicationBuilder AddKeyRing(this IHostApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString("Postgres")
-            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
+        var connectionString = builder.Configuration.PostgresConnectionString();
         builder.Services.AddDbContext<AccountsDbContext>(o => o.UseNpgsql(connectionString,
             npgsql => npgsql.MigrationsHistoryTable(AccountsDbContext.HistoryTable, AccountsDbContext.Schema)));
         builder.Services.AddDataProtection()
@@ -80,7 +88,7 @@ public static class AccountsExtensions
     public static async Task MigrateAccountsAsync(this WebApplication app)
     {
         var stopping = app.Lifetime.ApplicationStopping;
-        await using var lockConnection = new NpgsqlConnection(app.Configuration.GetConnectionString("Postgres"));
+        await using var lockConnection = new NpgsqlConnection(app.Configuration.PostgresConnectionString());
         await lockConnection.OpenAsync(stopping);
         await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", lockConnection) { CommandTimeout = 0 })
         {
@@ -114,7 +122,7 @@ public static class AccountsExtensions
         }
 
         var users = services.GetRequiredService<UserManager<AppUser>>();
-        foreach (var name in services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AccountOptions>>().Value.Administrators)
+        foreach (var name in services.GetRequiredService<IOptions<AccountOptions>>().Value.Administrators)
         {
             await GrantIfListedAsync(users, services.GetRequiredService<ILogger<AppUser>>(), await users.FindByNameAsync(UserNameRules.Normalize(name)), [name]);
         }

@@ -19,10 +19,6 @@ public sealed class DigestOptions
     [Range(1, 1_000_000)]
     public int MaxPerPass { get; set; } = 20_000;
 
-    /// <summary>How often Hangfire looks for due recurring jobs (its default is 15 s).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(15);
-
     /// <summary>
     /// A fault drill for tests: the pass ends its process right after the n-th email is sent and before it is
     /// recorded, as a crash there would. 0 (the default) never.

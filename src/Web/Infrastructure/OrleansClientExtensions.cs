@@ -1,3 +1,7 @@
+using Cybernet.Shared;
+
+using Microsoft.Extensions.Options;
+
 using Orleans.Configuration;
 using Orleans.Hosting;
 
@@ -8,18 +12,17 @@ public static class OrleansClientExtensions
 {
     public static IHostApplicationBuilder AddClusterClient(this IHostApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString("Postgres")
-            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
+        var connectionString = builder.Configuration.PostgresConnectionString();
         builder.Services.AddOptions<ClusterClientOptions>().BindConfiguration(ClusterClientOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
-        var cluster = builder.Configuration.GetSection(ClusterClientOptions.SectionName).Get<ClusterClientOptions>() ?? new ClusterClientOptions();
 
         builder.UseOrleansClient(client =>
         {
-            client.Configure<ClusterOptions>(o =>
+            // From the validated options, after Orleans's own defaults.
+            client.Services.AddOptions<ClusterOptions>().Configure<IOptions<ClusterClientOptions>>((o, cluster) =>
             {
-                o.ClusterId = cluster.ClusterId;
-                o.ServiceId = cluster.ServiceId;
+                o.ClusterId = cluster.Value.ClusterId;
+                o.ServiceId = cluster.Value.ServiceId;
             });
             client.UseAdoNetClustering(o =>
             {

@@ -1,4 +1,4 @@
-using Cybernet.Web.Hubs;
+using Cybernet.Web.Signaling;
 
 using Microsoft.AspNetCore.SignalR;
 

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Cybernet.Web.Hubs;
+namespace Cybernet.Web.Signaling;
 
 /// <summary>The ICE servers browsers use to find a path to each other; TURN relays only where no direct path exists.</summary>
 public sealed class IceOptions

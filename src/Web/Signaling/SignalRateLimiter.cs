@@ -1,6 +1,6 @@
 using System.Threading.RateLimiting;
 
-namespace Cybernet.Web.Hubs;
+namespace Cybernet.Web.Signaling;
 
 /// <summary>
 /// Bounds how fast one session may send signals: a token bucket per connection (ICE trickling sends bursts,

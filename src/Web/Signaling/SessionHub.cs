@@ -1,13 +1,11 @@
 using System.Security.Claims;
 
-using Cybernet.Web.Digests;
 using Cybernet.Web.Presence;
 
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.Extensions.Options;
 
-namespace Cybernet.Web.Hubs;
+namespace Cybernet.Web.Signaling;
 
 /// <summary>
 /// One connection per browser session: presence, the contact book, and signals to contacts.
@@ -15,7 +13,7 @@ namespace Cybernet.Web.Hubs;
 /// </summary>
 [Authorize]
 public sealed class SessionHub(
-    SessionRegistry registry, ContactDirectory directory, IGrainFactory grains, UnseenEventStore unseen, IOptions<IceOptions> ice)
+    SessionRegistry registry, ContactDirectory directory, IceServers ice, IGrainFactory grains)
     : Hub<ISessionClient>
 {
     private Guid Me => Guid.Parse(Context.User!.FindFirstValue(ClaimTypes.NameIdentifier)!);
@@ -35,21 +33,7 @@ public sealed class SessionHub(
     }
 
     /// <summary>The ICE servers this deployment offers, TURN with credentials signed for this user and short-lived.</summary>
-    public IceConfigDto GetIceServers()
-    {
-        var expires = DateTimeOffset.UtcNow + ice.Value.TurnCredentialLifetime;
-        var servers = ice.Value.Servers.Select(s =>
-        {
-            if (s.SharedSecret is { Length: > 0 } secret)
-            {
-                var (username, credential) = TurnCredentials.Create(secret, Me, expires);
-                return new IceServerDto(s.Urls, username, credential);
-            }
-
-            return new IceServerDto(s.Urls, s.Username, s.Credential);
-        });
-        return new IceConfigDto([.. servers], ice.Value.TransportPolicy);
-    }
+    public IceConfigDto GetIceServers() => ice.For(Me);
 
     /// <summary>This session's id, as other sessions address it in signals.</summary>
     public string WhoAmI() => Context.ConnectionId;
@@ -82,17 +66,11 @@ public sealed class SessionHub(
 
     public Task DeclineContact(Guid userId) => MyGrain.DeclineContact(Required(userId));
 
-    public async Task RemoveContact(Guid userId)
-    {
-        await MyGrain.RemoveContact(Required(userId));
-        await unseen.ForgetBetweenAsync(Me, userId, Context.ConnectionAborted);
-    }
+    /// <summary>Ends a contact; the grains of both drop what each held for the other, unseen events included.</summary>
+    public Task RemoveContact(Guid userId) => MyGrain.RemoveContact(Required(userId));
 
-    public async Task BlockUser(Guid userId)
-    {
-        await MyGrain.Block(Required(userId));
-        await unseen.ForgetBetweenAsync(Me, userId, Context.ConnectionAborted);
-    }
+    /// <summary>Blocks silently; as with removing, nothing between the two is left to tell in a digest.</summary>
+    public Task BlockUser(Guid userId) => MyGrain.Block(Required(userId));
 
     public Task UnblockUser(Guid userId) => MyGrain.Unblock(Required(userId));
 
@@ -171,8 +149,7 @@ public sealed class SessionHub(
                 // Blocked: silently, as if the contact were offline; nothing recorded, no email.
                 return new SignalResultDto(SignalOutcome.RecipientOffline);
             default:
-                // Recorded for the digest too (count set, not added: a retry changes nothing).
-                await unseen.RecordAsync(to, Me, kind, count, Context.ConnectionAborted);
+                // The contact's grain records it for the digest too (count set, not added: a retry changes nothing).
                 return new SignalResultDto(outcome);
         }
     }
@@ -191,8 +168,8 @@ public sealed class SessionHub(
             return;
         }
 
+        // The grain closes the unseen event with the offer.
         await MyGrain.ClearPendingOffers(from, kind!);
-        await unseen.SeenAsync(Me, from, kind!, Context.ConnectionAborted);
     }
 
     private static Guid Required(Guid userId) =>

@@ -1,4 +1,4 @@
-namespace Cybernet.Web.Hubs;
+namespace Cybernet.Web.Signaling;
 
 /// <summary>The shape and size a signal must have before the hub relays it.</summary>
 public static class SignalRules

@@ -1,4 +1,4 @@
-namespace Cybernet.Web.Hubs;
+namespace Cybernet.Web.Signaling;
 
 /// <summary>What the server calls on a browser session.</summary>
 public interface ISessionClient

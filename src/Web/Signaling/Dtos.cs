@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Cybernet.Web.Hubs;
+namespace Cybernet.Web.Signaling;
 
 /// <summary>Presence as the browser sees it.</summary>
 public sealed record PresenceDto(Guid UserId, string State, DateTimeOffset? LastSeen, int Devices, long Version)

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Cybernet.Web.Hubs;
+namespace Cybernet.Web.Signaling;
 
 /// <summary>
 /// Short-lived TURN credentials in the TURN REST API form coturn checks with <c>use-auth-secret</c>:

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 
-namespace Cybernet.Web.Hubs;
+namespace Cybernet.Web.Signaling;
 
 /// <summary>Turns rule violations from grains into errors the caller can read; the connection stays up.</summary>
 public sealed class UserErrorFilter : IHubFilter

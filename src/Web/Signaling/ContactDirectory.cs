@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 
-namespace Cybernet.Web.Hubs;
+namespace Cybernet.Web.Signaling;
 
 /// <summary>Joins a user's contact book (ids, from the grain) with names from the accounts table.</summary>
 public sealed class ContactDirectory(AccountsDbContext db)

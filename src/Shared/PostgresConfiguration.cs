@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Cybernet.Shared;
+
+/// <summary>Where a host finds its PostgreSQL database: the one place ConnectionStrings:Postgres is read (linked into the silo and the web).</summary>
+internal static class PostgresConfiguration
+{
+    public static string PostgresConnectionString(this IConfiguration configuration) =>
+        configuration.GetConnectionString("Postgres") is { Length: > 0 } connectionString
+            ? connectionString
+            : throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
+}

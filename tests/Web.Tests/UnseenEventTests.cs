@@ -1,0 +1,157 @@
+using Microsoft.AspNetCore.SignalR.Client;
+
+using Npgsql;
+
+namespace Cybernet.Web.Tests;
+
+/// <summary>
+/// A pending offer and its unseen event (notify.unseen_events, what digests are made of) have one writer, the
+/// recipient's grain in a real silo: when the table refuses a write after the grain saved the change, the grain
+/// writes it again, and the two agree with nothing lost and nothing counted twice.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class UnseenEventTests(ClusterFixture fixture)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private string ConnectionString => fixture.Cluster!.ConnectionString;
+
+    [Fact]
+    public async Task A_failed_write_between_the_grain_and_the_table_loses_and_doubles_nothing()
+    {
+        var (a, b) = await Befriend.OnlineContactsAsync(fixture.Web1, fixture.Web2);
+        await using var disposeA = a;
+        await using var disposeB = b;
+
+        // Set: the grain saves the offer, the table refuses its event once.
+        await using (var refusal = await RefuseOneWriteAsync(b.Id))
+        {
+            await a.Hub!.InvokeAsync<object>("SetPending", b.Id, "message", 3);
+            Assert.Equal(new[] { (a.Id, "message", 3) }, await PendingAsync(b));
+            await refusal.WaitUntilRefusedAsync();
+            await AgreeAsync(b, [(a.Id, "message", 3)], "the event catches up with the offer");
+        }
+
+        await a.Hub!.InvokeAsync<object>("SetPending", b.Id, "message", 3); // a retry
+        Assert.Equal(new[] { (a.Id, "message", 3) }, await OpenEventsAsync(b.Id));
+        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM notify.unseen_events WHERE user_id = @user", b.Id));
+
+        // Clear: one of B's devices received the messages; closing the event is refused once.
+        await using (var refusal = await RefuseOneWriteAsync(b.Id))
+        {
+            await b.Hub!.InvokeAsync("ClearPending", a.Id, "message");
+            Assert.Empty(await PendingAsync(b));
+            await refusal.WaitUntilRefusedAsync();
+            await AgreeAsync(b, [], "the event is closed");
+        }
+
+        // Remove: each grain forgets what the other held for it, and B's refused write is done again.
+        await a.Hub!.InvokeAsync<object>("SetPendingFiles", b.Id, 2, 2048L);
+        await b.Hub!.InvokeAsync<object>("SetPending", a.Id, "call", 1);
+        await AgreeAsync(b, [(a.Id, "file", 2)], "B's file event");
+        await AgreeAsync(a, [(b.Id, "call", 1)], "A's call event");
+        await using (var refusal = await RefuseOneWriteAsync(b.Id))
+        {
+            await a.Hub!.InvokeAsync("RemoveContact", b.Id);
+            await refusal.WaitUntilRefusedAsync();
+            await AgreeAsync(b, [], "B's events from A are closed");
+            await AgreeAsync(a, [], "A's events from B are closed");
+        }
+
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM notify.unseen_events WHERE user_id = @user AND seen_at IS NULL", b.Id));
+        Assert.Equal(2L, await ScalarAsync("SELECT count(*) FROM notify.unseen_events WHERE user_id = @user", b.Id));
+    }
+
+    [Fact]
+    public async Task Blocking_closes_the_events_both_ways()
+    {
+        var (a, b) = await Befriend.OnlineContactsAsync(fixture.Web1, fixture.Web2);
+        await using var disposeA = a;
+        await using var disposeB = b;
+        await a.Hub!.InvokeAsync<object>("SetPending", b.Id, "message", 2);
+        await b.Hub!.InvokeAsync<object>("SetPending", a.Id, "message", 4);
+        await AgreeAsync(b, [(a.Id, "message", 2)], "B's event");
+
+        await using (var refusal = await RefuseOneWriteAsync(b.Id))
+        {
+            await a.Hub!.InvokeAsync("BlockUser", b.Id);
+            await refusal.WaitUntilRefusedAsync();
+            await AgreeAsync(b, [], "what A held for B is withdrawn");
+            await AgreeAsync(a, [], "what B held for A is forgotten");
+        }
+    }
+
+    /// <summary>Waits until what the grain shows <paramref name="user"/> as pending and the open events both are <paramref name="expected"/>.</summary>
+    private async Task AgreeAsync(TestUser user, (Guid From, string Kind, int Count)[] expected, string what) =>
+        await TestWait.UntilAsync(async () =>
+            (await PendingAsync(user)).SequenceEqual(expected) && (await OpenEventsAsync(user.Id)).SequenceEqual(expected), Patience, what);
+
+    private static async Task<List<(Guid From, string Kind, int Count)>> PendingAsync(TestUser user) =>
+        [.. (await user.ContactsAsync()).GetProperty("pending").EnumerateArray()
+            .Select(p => (p.GetProperty("from").GetGuid(), p.GetProperty("kind").GetString()!, p.GetProperty("count").GetInt32()))
+            .OrderBy(p => p.Item2, StringComparer.Ordinal)];
+
+    private async Task<List<(Guid From, string Kind, int Count)>> OpenEventsAsync(Guid user)
+    {
+        await using var db = new NpgsqlConnection(ConnectionString);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT contact_id, kind, count FROM notify.unseen_events WHERE user_id = @user AND seen_at IS NULL ORDER BY kind COLLATE \"C\"", db);
+        command.Parameters.AddWithValue("user", user);
+        await using var reader = await command.ExecuteReaderAsync();
+        var events = new List<(Guid, string, int)>();
+        while (await reader.ReadAsync())
+        {
+            events.Add((reader.GetGuid(0), reader.GetString(1), reader.GetInt32(2)));
+        }
+
+        return events;
+    }
+
+    private Task<long> ScalarAsync(string sql, Guid user) => Sql.ScalarAsync(ConnectionString, sql, user);
+
+    /// <summary>Makes the table refuse the next write to an event of <paramref name="user"/>, once, as a database that blinks would.</summary>
+    private async Task<OneRefusal> RefuseOneWriteAsync(Guid user)
+    {
+        var name = $"refuse_{Guid.NewGuid():N}";
+        await using var db = new NpgsqlConnection(ConnectionString);
+        await db.OpenAsync();
+        // A sequence, because it does not roll back with the refused write: only its first use refuses.
+        await using var command = new NpgsqlCommand($"""
+            CREATE SEQUENCE {name};
+            CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.user_id = '{user}' THEN
+                    IF nextval('{name}') = 1 THEN
+                        RAISE EXCEPTION 'unseen_events refused a write (test)';
+                    END IF;
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON notify.unseen_events FOR EACH ROW EXECUTE FUNCTION {name}();
+            """, db);
+        await command.ExecuteNonQueryAsync();
+        return new OneRefusal(ConnectionString, name);
+    }
+
+    private sealed class OneRefusal(string connectionString, string name) : IAsyncDisposable
+    {
+        /// <summary>Waits until the refusal happened, so the test knows a write really failed in between.</summary>
+        public async Task WaitUntilRefusedAsync() =>
+            await TestWait.UntilAsync(async () =>
+            {
+                await using var db = new NpgsqlConnection(connectionString);
+                await db.OpenAsync();
+                await using var command = new NpgsqlCommand($"SELECT is_called FROM {name}", db);
+                return (bool)(await command.ExecuteScalarAsync())!;
+            }, Patience, "the table refused a write");
+
+        public async ValueTask DisposeAsync()
+        {
+            await using var db = new NpgsqlConnection(connectionString);
+            await db.OpenAsync();
+            await using var command = new NpgsqlCommand($"DROP TRIGGER {name} ON notify.unseen_events; DROP FUNCTION {name}(); DROP SEQUENCE {name};", db);
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+}
