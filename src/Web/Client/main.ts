@@ -3,7 +3,8 @@
 // features (chat, files) → the views. Then it connects. Until the first contact list is in, hub events and the
 // user's intents wait in one place, the start gate (gate.ts); nothing else is buffered and no field is set late.
 import type { ChatMessage } from "./chat.js";
-import { FILE_STATS, FILE_TUNING, Transfers } from "./files/transfers.js";
+import { Transfers } from "./files/transfers.js";
+import { FILE_STATS, FILE_TUNING } from "./files/tuning.js";
 import { StartGate } from "./gate.js";
 import { Messenger } from "./messenger.js";
 import { ClientModel } from "./model.js";

@@ -16,10 +16,6 @@ import { Receiving } from "./receiving.js";
 import { FINISHED, type Progress, type TransferRecord, isMoving, needsLink } from "./record.js";
 import { Sending } from "./sending.js";
 
-export { FILE_STATS, FILE_TUNING } from "./tuning.js";
-export type { FilesHub, TransferEvents } from "./book.js";
-// The record's types live in record.ts; views written against this module's path still find them here.
-export type { Progress, TransferRecord, TransferStatus } from "./record.js";
 
 /** The files feature as the app sees it: what to list, and what the user and the links do to transfers. */
 export class Transfers {

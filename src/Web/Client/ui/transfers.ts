@@ -3,7 +3,7 @@
 // thing outside the template is each bar's transform (see moveBars).
 import { html, nothing, render, type TemplateResult } from "lit-html";
 import { repeat } from "lit-html/directives/repeat.js";
-import type { Progress, TransferRecord } from "../files/transfers.js";
+import type { Progress, TransferRecord } from "../files/record.js";
 import { formatBytes } from "../files/names.js";
 import { formatDuration } from "../files/ledger.js";
 
@@ -96,7 +96,8 @@ export function badge(name: string): string {
   return /^[\p{L}\p{N}]{1,4}$/u.test(ext) ? ext.toUpperCase() : "FILE";
 }
 
-const MOVING: ReadonlySet<TransferRecord["status"]> = new Set(["active", "paused", "interrupted", "queued", "verifying"]);
+/** The cards that show a progress bar: bytes are moving, or stopped part-way. */
+const WITH_BAR: ReadonlySet<TransferRecord["status"]> = new Set(["active", "paused", "interrupted", "queued", "verifying"]);
 
 /** The bars move four times a second at most (the ticker's pace): a bar repainted every frame cost a quarter of the speed. */
 const BAR_INTERVAL_MS = 250;
@@ -139,7 +140,7 @@ export class TransferList {
         <span class="file-icon" aria-hidden="true" data-kind=${t.type.split("/")[0] || "other"}><span class="file-ext">${badge(t.name)}</span><span class="file-dir">${t.dir === "out" ? "↑" : "↓"}</span></span>
         <span class="transfer-body">
           <span class="transfer-name" title=${t.name}>${t.name}</span>
-          ${MOVING.has(t.status) ? html`<span class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${pct}><span class="bar"></span></span>` : nothing}
+          ${WITH_BAR.has(t.status) ? html`<span class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${pct}><span class="bar"></span></span>` : nothing}
           <span class="transfer-status ${problem ? "problem" : ""}">${describeTransfer(t, them, p)}</span>
         </span>
         <span class="transfer-actions">
@@ -159,7 +160,7 @@ export class TransferList {
  */
 function moveBars(root: HTMLElement, panel: TransferPanel, due: boolean): void {
   for (const t of panel.transfers) {
-    if (!MOVING.has(t.status)) continue;
+    if (!WITH_BAR.has(t.status)) continue;
     const bar = root.querySelector<HTMLElement>(`li.transfer[data-fid="${CSS.escape(t.fid)}"] .bar`);
     if (!bar || (!due && bar.style.transform)) continue;
     const fraction = t.size > 0 ? panel.progress(t.fid).bytes / t.size : 1;
