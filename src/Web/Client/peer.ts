@@ -4,7 +4,7 @@ import type { IceConfig } from "./types.js";
 
 const DISCONNECTED_GRACE_MS = 3_000;
 const NEGOTIATION_TIMEOUT_MS = 10_000;
-/** The "files" channel wakes its sender when its queue falls below this (see files/transfers.ts for the numbers). */
+/** The "files" channel wakes its sender when its queue falls below this (see files/tuning.ts for the numbers). */
 export const FILES_LOW_WATER = 4 * 1024 * 1024;
 
 export type LinkState = "connecting" | "direct" | "relayed" | "failed" | "closed";
@@ -173,7 +173,10 @@ export class PeerLink {
     channel.onmessage = (e) => {
       if (typeof e.data === "string") this.events.message(e.data);
     };
-    channel.onclose = () => this.setState("closed");
+    // The chat channel is the link's lifeline: once it closes (the other side closed or dropped its end), the whole
+    // connection goes. Left alive, it would restart ICE a few seconds later and its offer would land on the new link
+    // the other side has made meanwhile, breaking that one too (a transfer resumed after a drop then stopped again).
+    channel.onclose = () => this.close();
     this.channel = channel;
     // Files get a channel of their own, so a chat message never waits behind megabytes of chunks.
     const files = this.pc.createDataChannel("files", { negotiated: true, id: 1, ordered: true });
