@@ -2,6 +2,9 @@ using Cybernet.Grains.Users;
 
 using Microsoft.Extensions.DependencyInjection;
 
+using Orleans.Serialization;
+using Orleans.Storage;
+
 using Orleans.TestingHost;
 
 namespace Cybernet.Grains.Tests;
@@ -17,6 +20,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     /// <summary>Where the silo's user grains write their unseen events (the silo runs in this process).</summary>
     public static MemoryUnseenEventStore UnseenEvents { get; } = new();
+
+    /// <summary>The user grains' state storage, once the silo made it.</summary>
+    public static FlakyGrainStorage? UserStorage { get; private set; }
 
     public Task InitializeAsync() => Cluster.DeployAsync();
 
@@ -38,7 +44,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         public void Configure(ISiloBuilder silo)
         {
-            silo.AddMemoryGrainStorage("users");
+            silo.Services.AddKeyedSingleton<IGrainStorage>("users", (services, _) => UserStorage = new FlakyGrainStorage(services.GetRequiredService<DeepCopier>()));
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton<IUnseenEventStore>(UnseenEvents);
             silo.Services.Configure<PresenceOptions>(o =>

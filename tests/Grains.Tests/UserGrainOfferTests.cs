@@ -86,6 +86,24 @@ public sealed class UserGrainOfferTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_state_write_that_fails_leaves_neither_the_offer_nor_its_event()
+    {
+        var (a, b) = await ContactsAsync();
+
+        ClusterFixture.UserStorage!.RefuseNextWrite(User(b).GetGrainId());
+        await Assert.ThrowsAnyAsync<Exception>(() => User(b).SetPendingOffer(a, OfferKinds.Message, 3, 0));
+
+        // The activation that held the unsaved offer is gone: the next one has neither offer nor event.
+        await TestWait.UntilAsync(async () => (await PendingOfAsync(b)).Count == 0, Patience, "the unsaved offer is dropped");
+        Assert.Empty(Store.OpenOf(b));
+
+        // The caller's retry records both, once.
+        await User(b).SetPendingOffer(a, OfferKinds.Message, 3, 0);
+        Assert.Equal(new Dictionary<(Guid, string), int> { [(a, OfferKinds.Message)] = 3 }, Store.OpenOf(b));
+        await AgreeAsync(b, "offer and event agree");
+    }
+
+    [Fact]
     public async Task A_store_failure_while_clearing_or_forgetting_leaves_no_event_open()
     {
         var (a, b) = await ContactsAsync();
