@@ -30,22 +30,32 @@ public sealed class AppCluster : IAsyncDisposable
         cluster.Mail = await MailCatcher.GetSharedAsync();
         var postgres = await PostgresServer.GetSharedAsync();
         cluster.connectionString = await postgres.CreateDatabaseAsync("app");
-        for (var i = 1; i <= silos; i++)
+        try
         {
-            await cluster.AddSiloAsync($"silo{i}");
-        }
+            for (var i = 1; i <= silos; i++)
+            {
+                await cluster.AddSiloAsync($"silo{i}");
+            }
 
-        for (var i = 1; i <= webs; i++)
+            for (var i = 1; i <= webs; i++)
+            {
+                await cluster.AddWebAsync($"web{i}", webSettings);
+            }
+        }
+        catch
         {
-            await cluster.AddWebAsync($"web{i}", webSettings);
+            // A fixture whose start failed is never disposed: the nodes that did start would outlive the run.
+            await cluster.DisposeAsync();
+            throw;
         }
 
         return cluster;
     }
 
-    public async Task<NodeProcess> AddSiloAsync(string name)
+    /// <param name="extra">Settings that add to or replace the defaults, such as fixed ports for a silo that restarts.</param>
+    public async Task<NodeProcess> AddSiloAsync(string name, IReadOnlyDictionary<string, string>? extra = null)
     {
-        var silo = await NodeProcess.StartAsync("Silo", name, new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["ConnectionStrings:Postgres"] = connectionString,
             ["Silo:ClusterId"] = clusterId,

@@ -100,7 +100,20 @@ public sealed class NodeProcess : IAsyncDisposable
         process.BeginErrorReadLine();
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        await TestWait.UntilAsync(async () =>
+        try
+        {
+            await WaitHealthyAsync();
+        }
+        catch
+        {
+            // Nobody holds a node that never became healthy: stop it here, or it outlives the test run.
+            await node.DisposeAsync();
+            throw;
+        }
+
+        return node;
+
+        Task WaitHealthyAsync() => TestWait.UntilAsync(async () =>
         {
             if (process.HasExited)
             {
@@ -120,7 +133,6 @@ public sealed class NodeProcess : IAsyncDisposable
                 return false;
             }
         }, timeout ?? TimeSpan.FromSeconds(90), $"{name} is healthy");
-        return node;
     }
 
     /// <summary>Kills the process outright, as a crash would: no graceful shutdown, no goodbye to the cluster.</summary>
