@@ -47,6 +47,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddKeyedSingleton<IGrainStorage>("users", (services, _) => UserStorage = new FlakyGrainStorage(services.GetRequiredService<DeepCopier>()));
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton<IUnseenEventStore>(UnseenEvents);
+            silo.UseInMemoryReminderService();
             silo.Services.Configure<PresenceOptions>(o =>
             {
                 o.Lease = Lease;

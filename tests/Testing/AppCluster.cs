@@ -64,7 +64,13 @@ public sealed class AppCluster : IAsyncDisposable
             ["Silo:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Presence:Lease"] = Lease.ToString(),
             ["Presence:Sweep"] = "00:00:00.250",
-        });
+        };
+        foreach (var (k, v) in extra ?? new Dictionary<string, string>())
+        {
+            settings[k] = v;
+        }
+
+        var silo = await NodeProcess.StartAsync("Silo", name, settings);
         nodes.Add(silo);
         return silo;
     }

@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.SignalR.Client;
 
-using Npgsql;
-
 namespace Cybernet.Web.Tests;
 
 /// <summary>
@@ -91,67 +89,9 @@ public sealed class UnseenEventTests(ClusterFixture fixture)
             .Select(p => (p.GetProperty("from").GetGuid(), p.GetProperty("kind").GetString()!, p.GetProperty("count").GetInt32()))
             .OrderBy(p => p.Item2, StringComparer.Ordinal)];
 
-    private async Task<List<(Guid From, string Kind, int Count)>> OpenEventsAsync(Guid user)
-    {
-        await using var db = new NpgsqlConnection(ConnectionString);
-        await db.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            "SELECT contact_id, kind, count FROM notify.unseen_events WHERE user_id = @user AND seen_at IS NULL ORDER BY kind COLLATE \"C\"", db);
-        command.Parameters.AddWithValue("user", user);
-        await using var reader = await command.ExecuteReaderAsync();
-        var events = new List<(Guid, string, int)>();
-        while (await reader.ReadAsync())
-        {
-            events.Add((reader.GetGuid(0), reader.GetString(1), reader.GetInt32(2)));
-        }
-
-        return events;
-    }
+    private Task<List<(Guid From, string Kind, int Count)>> OpenEventsAsync(Guid user) => Sql.OpenEventsAsync(ConnectionString, user);
 
     private Task<long> ScalarAsync(string sql, Guid user) => Sql.ScalarAsync(ConnectionString, sql, user);
 
-    /// <summary>Makes the table refuse the next write to an event of <paramref name="user"/>, once, as a database that blinks would.</summary>
-    private async Task<OneRefusal> RefuseOneWriteAsync(Guid user)
-    {
-        var name = $"refuse_{Guid.NewGuid():N}";
-        await using var db = new NpgsqlConnection(ConnectionString);
-        await db.OpenAsync();
-        // A sequence, because it does not roll back with the refused write: only its first use refuses.
-        await using var command = new NpgsqlCommand($"""
-            CREATE SEQUENCE {name};
-            CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF NEW.user_id = '{user}' THEN
-                    IF nextval('{name}') = 1 THEN
-                        RAISE EXCEPTION 'unseen_events refused a write (test)';
-                    END IF;
-                END IF;
-                RETURN NEW;
-            END $$;
-            CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON notify.unseen_events FOR EACH ROW EXECUTE FUNCTION {name}();
-            """, db);
-        await command.ExecuteNonQueryAsync();
-        return new OneRefusal(ConnectionString, name);
-    }
-
-    private sealed class OneRefusal(string connectionString, string name) : IAsyncDisposable
-    {
-        /// <summary>Waits until the refusal happened, so the test knows a write really failed in between.</summary>
-        public async Task WaitUntilRefusedAsync() =>
-            await TestWait.UntilAsync(async () =>
-            {
-                await using var db = new NpgsqlConnection(connectionString);
-                await db.OpenAsync();
-                await using var command = new NpgsqlCommand($"SELECT is_called FROM {name}", db);
-                return (bool)(await command.ExecuteScalarAsync())!;
-            }, Patience, "the table refused a write");
-
-        public async ValueTask DisposeAsync()
-        {
-            await using var db = new NpgsqlConnection(connectionString);
-            await db.OpenAsync();
-            await using var command = new NpgsqlCommand($"DROP TRIGGER {name} ON notify.unseen_events; DROP FUNCTION {name}(); DROP SEQUENCE {name};", db);
-            await command.ExecuteNonQueryAsync();
-        }
-    }
+    private Task<UnseenEventRefusal> RefuseOneWriteAsync(Guid user) => UnseenEventRefusal.StartAsync(ConnectionString, user);
 }

@@ -9,16 +9,22 @@ namespace Cybernet.Grains.Users;
 /// <para>
 /// One fact, one writer. A change is saved in the grain's state first, marked as not yet in the unseen events; then the
 /// grain writes the unseen events, which sets counts (never adds) and so may be written again at no cost. A write that
-/// fails does not fail the caller (the offer is saved): a timer writes again until it succeeds, and an activation that finds
-/// the mark (the silo died meanwhile) does the same. A state write that fails leaves nothing behind: the activation is
-/// dropped and the next one starts from what was saved.
+/// fails does not fail the caller (the offer is saved): a timer writes again until it succeeds. If the silo dies before the
+/// write, a reminder registered before the state was saved (the backstop, stored in PostgreSQL) wakes the grain on another
+/// silo, whose activation finds the mark and writes; a tick that finds nothing behind unregisters the reminder, so a burst
+/// of changes costs one registration. A state write that fails leaves nothing behind: the activation is dropped and the
+/// next one starts from what was saved.
 /// </para>
 /// </summary>
 public sealed partial class UserGrain
 {
     private static readonly TimeSpan CatchUpEvery = TimeSpan.FromSeconds(5);
 
+    private const string BackstopReminder = "unseen-events";
+
+    private readonly UnseenEventsOptions unseenSettings = unseenEventsOptions.Value;
     private IGrainTimer? catchUp;
+    private IGrainReminder? backstop;
 
     public async Task<SignalOutcome> SetPendingOffer(Guid from, string kind, int count, long bytes)
     {
@@ -86,6 +92,29 @@ public sealed partial class UserGrain
         {
             LogUnseenEventsBehind(error, Me);
             ScheduleCatchUp(CatchUpEvery);
+        }
+    }
+
+    /// <summary>Registers the backstop reminder unless this activation already holds it.</summary>
+    private async Task HoldBackstopAsync() =>
+        backstop ??= await this.RegisterOrUpdateReminder(BackstopReminder, unseenSettings.Backstop, unseenSettings.Backstop);
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != BackstopReminder)
+        {
+            return;
+        }
+
+        await CatchUpUnseenEventsAsync();
+        if (!state.State.UnseenEventsBehind)
+        {
+            backstop ??= await this.GetReminder(BackstopReminder);
+            if (backstop is not null)
+            {
+                await this.UnregisterReminder(backstop);
+                backstop = null;
+            }
         }
     }
 

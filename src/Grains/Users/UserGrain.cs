@@ -10,8 +10,9 @@ public sealed partial class UserGrain(
     [PersistentState("user", "users")] IPersistentState<UserState> state,
     IOptions<PresenceOptions> options,
     IUnseenEventStore unseenEvents,
+    IOptions<UnseenEventsOptions> unseenEventsOptions,
     TimeProvider clock,
-    ILogger<UserGrain> logger) : Grain, IUserGrain
+    ILogger<UserGrain> logger) : Grain, IUserGrain, IRemindable
 {
     private readonly PresenceOptions settings = options.Value;
     private readonly PresenceSessions sessions = new(options.Value.MaxSessions);
@@ -165,6 +166,12 @@ public sealed partial class UserGrain(
     {
         try
         {
+            if (state.State.UnseenEventsBehind)
+            {
+                // Before the state that needs it is saved: a silo dying after the save still leaves the reminder.
+                await HoldBackstopAsync();
+            }
+
             await state.WriteStateAsync();
         }
         catch
