@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace Cybernet.Shared;
 
-/// <summary>Where a host finds its PostgreSQL database: the one place ConnectionStrings:Postgres is read (linked into the silo and the web).</summary>
+/// <summary>Where a host finds its PostgreSQL database: the one place ConnectionStrings:Postgres is read (compiled into the silo, and linked into the web node from here).</summary>
 internal static class PostgresConfiguration
 {
     public static string PostgresConnectionString(this IConfiguration configuration) =>
