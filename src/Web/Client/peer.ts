@@ -1,5 +1,6 @@
 // One RTCPeerConnection between this session and one session of a contact, negotiated the
 // "perfect negotiation" way: either side may start, and when both do at once the polite side yields.
+import { Negotiator } from "./negotiation.js";
 import type { IceConfig } from "./types.js";
 
 const DISCONNECTED_GRACE_MS = 3_000;
@@ -31,9 +32,7 @@ export class PeerLink {
   readonly pc: RTCPeerConnection;
   private channel: RTCDataChannel | null = null;
   private filesChannel: RTCDataChannel | null = null;
-  private makingOffer = false;
-  private ignoreOffer = false;
-  private settingRemoteAnswer = false;
+  private readonly negotiator: Negotiator;
   private restarts = 0;
   private current: LinkState = "connecting";
   private currentDetail: string | undefined;
@@ -55,20 +54,13 @@ export class PeerLink {
     // side creates its end (negotiated, same id) when the offer arrives, so the first negotiation never collides;
     // Chromium closes a negotiated channel whose first offer is rolled back.
     if (!polite) this.openChannel();
-    this.pc.onnegotiationneeded = async () => {
-      try {
-        this.makingOffer = true;
-        await this.pc.setLocalDescription();
-        await events.signal("offer", JSON.stringify(this.pc.localDescription));
-      } catch (err) {
-        this.setState("failed", `could not make an offer: ${String(err)}`);
-      } finally {
-        this.makingOffer = false;
-      }
-    };
-    this.pc.onicecandidate = ({ candidate }) => {
-      if (candidate) void events.signal("candidate", JSON.stringify(candidate)).catch(() => undefined);
-    };
+    this.negotiator = new Negotiator(
+      this.pc,
+      polite,
+      events.signal,
+      (err) => this.setState("failed", `could not make an offer: ${String(err)}`),
+      () => this.openChannel(),
+    );
     this.pc.onconnectionstatechange = () => {
       clearTimeout(this.interrupted);
       switch (this.pc.connectionState) {
@@ -115,32 +107,8 @@ export class PeerLink {
   }
 
   /** Applies an offer, answer or candidate from the other session. */
-  async onSignal(kind: string, payload: string): Promise<void> {
-    if (kind === "candidate") {
-      try {
-        await this.pc.addIceCandidate(JSON.parse(payload) as RTCIceCandidateInit);
-      } catch (err) {
-        if (!this.ignoreOffer) throw err;
-      }
-      return;
-    }
-    if (kind !== "offer" && kind !== "answer") return;
-    const description = JSON.parse(payload) as RTCSessionDescriptionInit;
-    const readyForOffer = !this.makingOffer && (this.pc.signalingState === "stable" || this.settingRemoteAnswer);
-    const collision = description.type === "offer" && !readyForOffer;
-    this.ignoreOffer = !this.polite && collision;
-    if (this.ignoreOffer) return;
-    this.settingRemoteAnswer = description.type === "answer";
-    try {
-      await this.pc.setRemoteDescription(description);
-    } finally {
-      this.settingRemoteAnswer = false;
-    }
-    if (description.type === "offer") {
-      this.openChannel();
-      await this.pc.setLocalDescription();
-      await this.events.signal("answer", JSON.stringify(this.pc.localDescription));
-    }
+  onSignal(kind: string, payload: string): Promise<void> {
+    return this.negotiator.onSignal(kind, payload);
   }
 
   /** The channel for files, when open: control frames and chunks, with its own flow control. */
