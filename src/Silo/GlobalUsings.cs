@@ -1,3 +1,4 @@
+global using Cybernet.Grains.Calls;
 global using Cybernet.Grains.Users;
 
 global using Orleans;

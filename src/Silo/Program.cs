@@ -4,6 +4,7 @@ using Cybernet.Silo.UnseenEvents;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddCybernetSilo();
 builder.AddPresence();
+builder.AddCalls();
 builder.AddUnseenEvents();
 
 var app = builder.Build();

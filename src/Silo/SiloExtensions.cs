@@ -50,6 +50,11 @@ public static class SiloExtensions
                 o.Invariant = Invariant;
                 o.ConnectionString = connectionString;
             });
+            orleans.AddAdoNetGrainStorage("calls", o =>
+            {
+                o.Invariant = Invariant;
+                o.ConnectionString = connectionString;
+            });
             orleans.UseAdoNetReminderService(o =>
             {
                 o.Invariant = Invariant;
@@ -72,6 +77,19 @@ public static class SiloExtensions
     {
         builder.Services.AddOptions<PresenceOptions>().BindConfiguration(PresenceOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
+        return builder;
+    }
+
+    /// <summary>Calls: their deadlines, and the clock they are timed by.</summary>
+    public static IHostApplicationBuilder AddCalls(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<CallOptions>().BindConfiguration(CallOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(services => new CallClock(services.GetRequiredService<TimeProvider>()));
+
+        // Orleans refuses reminder periods under its minimum (a minute by default): a shorter backstop lowers it.
+        builder.Services.AddOptions<ReminderOptions>().Configure<IOptions<CallOptions>>((o, calls) =>
+            o.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(o.MinimumReminderPeriod.Ticks, calls.Value.Backstop.Ticks)));
         return builder;
     }
 

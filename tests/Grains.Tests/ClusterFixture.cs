@@ -1,6 +1,8 @@
+using Cybernet.Grains.Calls;
 using Cybernet.Grains.Users;
 
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -20,6 +22,11 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     /// <summary>Where the silo's user grains write their unseen events (the silo runs in this process).</summary>
     public static MemoryUnseenEventStore UnseenEvents { get; } = new();
+
+    /// <summary>The clock calls are timed by: a test moves it instead of waiting out a ring.</summary>
+    public static FakeTimeProvider CallTime { get; } = new(DateTimeOffset.UtcNow);
+
+    public static readonly CallOptions CallTimings = new();
 
     /// <summary>The user grains' state storage, once the silo made it.</summary>
     public static FlakyGrainStorage? UserStorage { get; private set; }
@@ -48,6 +55,9 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton<IUnseenEventStore>(UnseenEvents);
             silo.UseInMemoryReminderService();
+            silo.AddMemoryGrainStorage("calls");
+            silo.Services.AddSingleton(new CallClock(CallTime));
+            silo.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(CallTimings));
             silo.Services.Configure<PresenceOptions>(o =>
             {
                 o.Lease = Lease;

@@ -28,7 +28,7 @@ public sealed class PresenceSessionsTests
         sessions.Upsert("b", Node, true, T0.AddSeconds(10));
         sessions.Renew("b", Node, T0.AddSeconds(40));
 
-        Assert.Equal(1, sessions.RemoveExpired(T0.AddSeconds(30)));
+        Assert.Equal(["a"], sessions.RemoveExpired(T0.AddSeconds(30)));
         Assert.False(sessions.Contains("a"));
         Assert.True(sessions.Contains("b"));
     }

@@ -11,6 +11,26 @@ public sealed class RecordingObserver : ISessionObserver
 
     public ConcurrentQueue<(ImmutableArray<string> To, RelayedSignal Signal)> Signals { get; } = new();
 
+    public ConcurrentQueue<(ImmutableArray<string> To, CallUpdate Call)> Calls { get; } = new();
+
+    public ConcurrentQueue<(ImmutableArray<string> To, CallSignal Signal)> CallSignals { get; } = new();
+
+    public Task CallChanged(ImmutableArray<string> connectionIds, CallUpdate call)
+    {
+        Calls.Enqueue((connectionIds, call));
+        return Task.CompletedTask;
+    }
+
+    public Task CallSignalReceived(ImmutableArray<string> connectionIds, CallSignal signal)
+    {
+        CallSignals.Enqueue((connectionIds, signal));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The last call update pushed to <paramref name="connectionId"/>, if any.</summary>
+    public CallUpdate? LastCallFor(string connectionId) =>
+        Calls.Where(c => c.To.Contains(connectionId)).Select(c => c.Call).LastOrDefault();
+
     public Task PresenceChanged(ImmutableArray<string> connectionIds, UserPresence presence)
     {
         Presence.Enqueue((connectionIds, presence));

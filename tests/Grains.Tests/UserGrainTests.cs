@@ -14,31 +14,6 @@ public sealed class UserGrainTests(ClusterFixture fixture)
     private Renewer KeepRenewing(Guid user, RecordingObserver node, string connectionId) =>
         new(() => User(user).Renew(Reference(node), [connectionId]));
 
-    private sealed class Renewer : IAsyncDisposable
-    {
-        private readonly CancellationTokenSource stop = new();
-        private readonly Task loop;
-
-        public Renewer(Func<Task> renew)
-        {
-            loop = Task.Run(async () =>
-            {
-                using var timer = new PeriodicTimer(ClusterFixture.Lease / 3);
-                while (await timer.WaitForNextTickAsync(stop.Token).AsTask().ContinueWith(t => !t.IsCanceled && t.Result))
-                {
-                    await renew();
-                }
-            });
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await stop.CancelAsync();
-            await loop;
-            stop.Dispose();
-        }
-    }
-
     private Task<(Guid A, Guid B)> ContactsAsync() => fixture.NewContactsAsync();
 
     [Fact]

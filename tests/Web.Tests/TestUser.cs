@@ -32,6 +32,10 @@ public sealed partial class TestUser : IAsyncDisposable
 
     public ConcurrentQueue<JsonElement> Signals { get; } = new();
 
+    public ConcurrentQueue<JsonElement> Calls { get; } = new();
+
+    public ConcurrentQueue<JsonElement> CallSignals { get; } = new();
+
     public const string Password = "correct horse 42";
 
     /// <summary>Someone who has not signed in.</summary>
@@ -117,6 +121,8 @@ public sealed partial class TestUser : IAsyncDisposable
             .Build();
         hub.On<JsonElement>("Presence", p => PresenceUpdates.Enqueue(p));
         hub.On<JsonElement>("Signal", s => Signals.Enqueue(s));
+        hub.On<JsonElement>("Call", c => Calls.Enqueue(c));
+        hub.On<JsonElement>("CallSignal", s => CallSignals.Enqueue(s));
         hub.On("ContactsChanged", () => { });
         await hub.StartAsync();
         Hub = hub;
@@ -127,6 +133,12 @@ public sealed partial class TestUser : IAsyncDisposable
     public string? LastPresenceOf(Guid userId) => PresenceUpdates
         .Where(p => p.GetProperty("userId").GetGuid() == userId)
         .Select(p => p.GetProperty("state").GetString())
+        .LastOrDefault();
+
+    /// <summary>The last update pushed about <paramref name="callId"/>, if any.</summary>
+    public JsonElement? LastCall(Guid callId) => Calls
+        .Where(c => c.GetProperty("callId").GetGuid() == callId)
+        .Select(c => (JsonElement?)c)
         .LastOrDefault();
 
     public async Task<JsonElement> ContactsAsync() => await Hub!.InvokeAsync<JsonElement>("GetContacts");

@@ -15,4 +15,10 @@ public interface ISessionObserver : IGrainObserver
 
     [OneWay, Alias("signal")]
     Task SignalReceived(ImmutableArray<string> connectionIds, Signaling.RelayedSignal signal);
+
+    [OneWay, Alias("call")]
+    Task CallChanged(ImmutableArray<string> connectionIds, Calls.CallUpdate call);
+
+    [OneWay, Alias("call-signal")]
+    Task CallSignalReceived(ImmutableArray<string> connectionIds, Calls.CallSignal signal);
 }

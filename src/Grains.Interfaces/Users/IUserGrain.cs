@@ -1,3 +1,4 @@
+using Cybernet.Grains.Interfaces.Calls;
 using Cybernet.Grains.Interfaces.Contacts;
 using Cybernet.Grains.Interfaces.Presence;
 using Cybernet.Grains.Interfaces.Signaling;
@@ -89,4 +90,26 @@ public interface IUserGrain : IGrainWithGuidKey
     /// <summary>Relays a signal from a contact to this user's sessions.</summary>
     [Alias("deliver-signal")]
     Task<SignalOutcome> DeliverSignal(RelayedSignal signal);
+
+    // Calls: the call grain asks and tells; this grain never waits on a call grain.
+
+    /// <summary>The call this user is in now, if any (a device that comes online asks).</summary>
+    [Alias("get-call")]
+    Task<CallUpdate?> GetCall();
+
+    /// <summary>This user places <paramref name="call"/>: refused if in another call; "answer theirs" if the callee is ringing this user.</summary>
+    [Alias("begin-call")]
+    Task<CallerCheck> BeginCall(CallUpdate call);
+
+    /// <summary>Rings every online session for <paramref name="call"/>, or says why not (busy, offline, blocked, glare).</summary>
+    [Alias("ring")]
+    Task<RingResult> Ring(CallUpdate call);
+
+    /// <summary>The call changed: every session is told; an ending frees the user and may leave a missed call.</summary>
+    [Alias("on-call")]
+    Task OnCallChanged(CallUpdate call);
+
+    /// <summary>Passes a call signal to one session of this user.</summary>
+    [Alias("deliver-call-signal")]
+    Task DeliverCallSignal(string toSession, CallSignal signal);
 }

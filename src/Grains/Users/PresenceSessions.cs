@@ -78,7 +78,8 @@ public sealed class PresenceSessions(int maxSessions)
         return true;
     }
 
-    public int RemoveExpired(DateTimeOffset now)
+    /// <summary>Drops the sessions whose lease ran out; returns their ids.</summary>
+    public IReadOnlyList<string> RemoveExpired(DateTimeOffset now)
     {
         foreach (var gone in departed.Where(d => d.Value <= now).Select(d => d.Key).ToList())
         {
@@ -91,7 +92,7 @@ public sealed class PresenceSessions(int maxSessions)
             sessions.Remove(id);
         }
 
-        return expired.Count;
+        return expired;
     }
 
     public bool Contains(string connectionId) => sessions.ContainsKey(connectionId);

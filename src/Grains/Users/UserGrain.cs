@@ -45,10 +45,12 @@ public sealed partial class UserGrain(
         if (evicted is not null)
         {
             LogSessionEvicted(Me);
+            CallSessionGone(evicted);
         }
 
         EnsureSweeping();
         await PublishPresenceAsync();
+        ShowCallTo(connectionId);
         return GetBook();
     }
 
@@ -67,6 +69,7 @@ public sealed partial class UserGrain(
     {
         if (sessions.Remove(connectionId, Now + settings.Lease))
         {
+            CallSessionGone(connectionId);
             await PublishPresenceAsync();
         }
     }
@@ -246,9 +249,11 @@ public sealed partial class UserGrain(
 
     private async Task SweepExpiredAsync(CancellationToken cancellationToken)
     {
-        if (sessions.RemoveExpired(Now) > 0)
+        var expired = sessions.RemoveExpired(Now);
+        if (expired.Count > 0)
         {
             LogSessionsExpired(Me);
+            expired.ToList().ForEach(CallSessionGone);
             await PublishPresenceAsync();
         }
 

@@ -23,4 +23,8 @@ public sealed class UserState
     /// </summary>
     [Id(4)]
     public bool UnseenEventsBehind { get; set; }
+
+    /// <summary>The call this user is in (placing, ringing, or under way), as its call grain last told; null when none.</summary>
+    [Id(5)]
+    public CallUpdate? Call { get; set; }
 }

@@ -15,4 +15,10 @@ public sealed class SessionObserver(IHubContext<SessionHub, ISessionClient> hub)
 
     public Task SignalReceived(ImmutableArray<string> connectionIds, RelayedSignal signal) =>
         hub.Clients.Clients(connectionIds).Signal(new IncomingSignalDto(signal.FromUser, signal.FromSession, signal.Kind, signal.Payload));
+
+    public Task CallChanged(ImmutableArray<string> connectionIds, CallUpdate call) =>
+        hub.Clients.Clients(connectionIds).Call(CallDto.From(call));
+
+    public Task CallSignalReceived(ImmutableArray<string> connectionIds, CallSignal signal) =>
+        hub.Clients.Clients(connectionIds).CallSignal(new IncomingCallSignalDto(signal.CallId, signal.FromUser, signal.Kind, signal.Payload));
 }

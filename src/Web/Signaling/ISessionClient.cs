@@ -8,4 +8,9 @@ public interface ISessionClient
     Task ContactsChanged();
 
     Task Signal(IncomingSignalDto signal);
+
+    /// <summary>A call this user is in changed (rings, answered, connected, ended...).</summary>
+    Task Call(CallDto call);
+
+    Task CallSignal(IncomingCallSignalDto signal);
 }

@@ -12,7 +12,7 @@ namespace Cybernet.Web.Signaling;
 /// Every user mistake comes back as a <see cref="HubException"/> with a readable message; the connection stays up.
 /// </summary>
 [Authorize]
-public sealed class SessionHub(
+public sealed partial class SessionHub(
     SessionRegistry registry, ContactDirectory directory, IceServers ice, IGrainFactory grains)
     : Hub<ISessionClient>
 {

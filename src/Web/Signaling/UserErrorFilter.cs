@@ -15,5 +15,9 @@ public sealed class UserErrorFilter : IHubFilter
         {
             throw new HubException(ex.Message);
         }
+        catch (CallRefusedException ex)
+        {
+            throw new HubException(ex.Message);
+        }
     }
 }
