@@ -1,7 +1,8 @@
 // Start-up, and the client's table of contents. The one app object is built in a fixed order, each part from the
 // ones before it: the page's facts → the local store → the model (who is who) → the hub link → peer links → the
-// features (chat, files) → the views. Then it connects. Until the first contact list is in, hub events and the
+// features (chat, files, calls) → the views. Then it connects. Until the first contact list is in, hub events and the
 // user's intents wait in one place, the start gate (gate.ts); nothing else is buffered and no field is set late.
+import { Calls } from "./calls/calls.js";
 import type { ChatMessage } from "./chat.js";
 import { Transfers } from "./files/transfers.js";
 import { FILE_STATS, FILE_TUNING } from "./files/tuning.js";
@@ -13,6 +14,7 @@ import { SessionLink, hubErrorText, type LinkState } from "./signaling.js";
 import { MessageStore } from "./store.js";
 import type { IceConfig, IncomingSignal, Presence } from "./types.js";
 import { watchActivity } from "./ui/activity.js";
+import { CallView } from "./ui/call.js";
 import { ConversationView } from "./ui/conversation.js";
 import { byId } from "./ui/dom.js";
 import { ReceivedFiles } from "./ui/saving.js";
@@ -33,10 +35,12 @@ class App {
   private readonly peers: PeerDirectory;
   private readonly messenger: Messenger;
   private readonly transfers: Transfers;
+  private readonly calls: Calls;
   private readonly sidebar: SidebarView;
   private readonly conversation: ConversationView;
   private readonly transferList: TransferList;
   private readonly received: ReceivedFiles;
+  private readonly callView: CallView;
   /** This session's id as peers address it, and the ICE servers to use: both come with the hub connection. */
   private session = "";
   private ice: IceConfig = { servers: [], transportPolicy: "all" };
@@ -48,6 +52,8 @@ class App {
       presence: (p) => this.gate.run(() => this.onPresence(p)),
       contactsChanged: () => this.gate.run(() => void this.refresh()),
       signal: (s) => this.gate.run(() => this.onSignal(s)),
+      call: (c) => this.gate.run(() => this.calls.onCall(c)),
+      callSignal: (s) => this.gate.run(() => this.calls.onSignal(s)),
       link: (state, detail) => this.onHubState(state, detail),
     });
 
@@ -78,6 +84,15 @@ class App {
 
     this.transfers = new Transfers(store.transfers, this.peers, this.hub, { changed: (peer) => this.onTransfersChanged(peer) }, (peer) => this.model.devicesOf(peer));
     this.received = new ReceivedFiles(this.transfers);
+
+    this.calls = new Calls(this.hub, {
+      me: page.userId,
+      session: () => this.session,
+      ice: () => this.ice,
+      freshIce: () => this.hub.getIceConfig().then((ice) => (this.ice = ice)),
+      remember: (entry) => store.calls.put(entry).then(() => this.showCalls(entry.peer)),
+      changed: () => this.callView.render(),
+    });
 
     // Views: they render from the model and the features, and every intent waits at the gate until start-up is done.
     const intent = (run: () => void) => this.gate.run(run);
@@ -113,6 +128,19 @@ class App {
         this.conversation.close();
         this.sidebar.select(null);
       },
+      call: (video) => intent(() => {
+        const peer = this.conversation.openPeer;
+        if (peer) void this.calls.start(peer, video);
+      }),
+    });
+    this.callView = new CallView(byId("call-layer"), this.calls, (id) => this.model.contact(id)?.displayName ?? "Someone", page.userId, {
+      answer: (video) => void this.calls.answer(video),
+      decline: () => void this.calls.decline(),
+      hangUp: () => void this.calls.hangUp(),
+      mute: () => this.calls.toggleMute(),
+      camera: () => void this.calls.toggleCamera().catch(() => undefined),
+      screen: () => void this.calls.toggleScreen().catch(() => undefined),
+      device: (kind, id) => void this.calls.useDevice(kind, id).catch(() => undefined),
     });
     this.transferList = new TransferList(
       () => document.getElementById("transfers"),
@@ -140,6 +168,7 @@ class App {
     await this.transfers.load();
     this.model.setContacts(await this.hub.getContacts());
     this.gate.open();
+    await this.calls.resume();
     await this.updateCounts();
     await this.messenger.flushAll();
 
@@ -165,7 +194,12 @@ class App {
     // and waits to resume) instead of after ICE gives up half a minute later.
     window.addEventListener("pagehide", () => this.peers.dropEverything());
     // For end-to-end tests and benchmarks: cut every link to a peer, as a network drop would; try other file tunings.
-    (window as unknown as { cybernetDebug: unknown }).cybernetDebug = { dropLinks: (peer: string) => this.peers.dropAll(peer), tuning: FILE_TUNING, stats: FILE_STATS };
+    (window as unknown as { cybernetDebug: unknown }).cybernetDebug = {
+      dropLinks: (peer: string) => this.peers.dropAll(peer),
+      tuning: FILE_TUNING,
+      stats: FILE_STATS,
+      callStats: () => this.calls.lastStats,
+    };
   }
 
   // ----- hub events (after the gate) -----
@@ -192,6 +226,8 @@ class App {
       this.session = id;
       this.peers.dropEverything();
       this.reachOut();
+      // A call this tab was in waits for it under the old session id: take it up again.
+      void this.calls.resume();
     });
   }
 
@@ -216,6 +252,9 @@ class App {
     this.sidebar.select(userId);
     this.conversation.show(contact, this.peers.stateOf(userId), await this.store.history(userId));
     this.showTransfers(userId);
+    await this.showCalls(userId);
+    // Missed calls are seen once their conversation is open: the server stops holding them (and the digest skips them).
+    if (this.model.missedCallsFrom(userId) > 0) void this.hub.clearPending(userId, "call").then(() => this.refresh(), () => undefined);
     await this.messenger.markSeen(userId);
     await this.updateCounts();
     await this.messenger.flush(userId);
@@ -242,6 +281,12 @@ class App {
   private async updateCounts(): Promise<void> {
     this.model.setCounts(await this.store.summary());
     this.reachOut();
+  }
+
+  // ----- calls -----
+
+  private async showCalls(peer: string): Promise<void> {
+    if (this.conversation.openPeer === peer) this.conversation.setCalls(peer, await this.store.calls.with(peer));
   }
 
   // ----- files -----

@@ -142,6 +142,11 @@ export class ClientModel {
     return this.list.pending.filter((p) => p.from === userId && p.kind === "message").reduce((n, p) => n + p.count, 0);
   }
 
+  /** Calls from a contact that no device of mine has shown yet (the server keeps them for the digest). */
+  missedCallsFrom(userId: string): number {
+    return this.list.pending.filter((p) => p.from === userId && p.kind === "call").reduce((n, p) => n + p.count, 0);
+  }
+
   /** Files a contact offers us while we were apart: how many and their total size (never names). */
   filesFrom(userId: string): { count: number; bytes: number } {
     const offer = this.list.pending.find((p) => p.from === userId && p.kind === "file");

@@ -1,6 +1,6 @@
 // The one SignalR connection of this session: presence, contacts and signals.
 import { HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from "@microsoft/signalr";
-import type { ContactList, IceConfig, IncomingSignal, Presence, SignalResult } from "./types.js";
+import type { CallInfo, ContactList, IceConfig, IncomingCallSignal, IncomingSignal, Presence, SignalResult } from "./types.js";
 
 export type LinkState = "connecting" | "connected" | "reconnecting" | "disconnected";
 
@@ -8,6 +8,8 @@ export interface SessionEvents {
   presence(p: Presence): void;
   contactsChanged(): void;
   signal(s: IncomingSignal): void;
+  call(c: CallInfo): void;
+  callSignal(s: IncomingCallSignal): void;
   link(state: LinkState, detail?: string): void;
 }
 
@@ -23,6 +25,8 @@ export class SessionLink {
     this.hub.on("Presence", (p: Presence) => events.presence(p));
     this.hub.on("ContactsChanged", () => events.contactsChanged());
     this.hub.on("Signal", (s: IncomingSignal) => events.signal(s));
+    this.hub.on("Call", (c: CallInfo) => events.call(c));
+    this.hub.on("CallSignal", (s: IncomingCallSignal) => events.callSignal(s));
     this.hub.onreconnecting(() => events.link("reconnecting"));
     this.hub.onreconnected(() => {
       events.link("connected");
@@ -109,6 +113,40 @@ export class SessionLink {
 
   unblock(userId: string): Promise<void> {
     return this.hub.invoke("UnblockUser", userId);
+  }
+
+  // ----- calls (the call's grain decides; a refusal comes back as a readable error) -----
+
+  startCall(to: string, video: boolean): Promise<CallInfo> {
+    return this.hub.invoke<CallInfo>("StartCall", to, video);
+  }
+
+  answerCall(callId: string): Promise<CallInfo> {
+    return this.hub.invoke<CallInfo>("AnswerCall", callId);
+  }
+
+  declineCall(callId: string): Promise<CallInfo> {
+    return this.hub.invoke<CallInfo>("DeclineCall", callId);
+  }
+
+  hangUp(callId: string): Promise<CallInfo> {
+    return this.hub.invoke<CallInfo>("HangUp", callId);
+  }
+
+  reportCall(callId: string, state: "connected" | "reconnecting" | "failed", reason: string | null = null): Promise<CallInfo> {
+    return this.hub.invoke<CallInfo>("ReportCall", callId, state, reason);
+  }
+
+  rejoinCall(callId: string): Promise<CallInfo> {
+    return this.hub.invoke<CallInfo>("RejoinCall", callId);
+  }
+
+  getCall(): Promise<CallInfo | null> {
+    return this.hub.invoke<CallInfo | null>("GetCall");
+  }
+
+  sendCallSignal(callId: string, kind: string, payload: string): Promise<void> {
+    return this.hub.invoke("SendCallSignal", { callId, kind, payload });
   }
 }
 

@@ -1,6 +1,7 @@
 // This device's history and outbox, in IndexedDB (one database per account). Content lives only here.
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import { advance, type ChatMessage, type MessageStatus } from "./chat.js";
+import type { CallEntry } from "./calls/history.js";
 import type { TransferRecord } from "./files/record.js";
 
 interface Schema extends DBSchema {
@@ -15,10 +16,21 @@ interface Schema extends DBSchema {
     value: TransferRecord;
     indexes: { byPeer: [string, number] };
   };
+  /** Calls this device took part in or heard of: who, when, how it ended (calls/history.ts). */
+  calls: {
+    key: string;
+    value: CallEntry;
+    indexes: { byPeer: [string, number] };
+  };
 }
 
 export class MessageStore {
   private constructor(private readonly db: IDBPDatabase<Schema>) {}
+
+  /** The same database's call list. */
+  get calls(): CallStore {
+    return new CallStore(this.db);
+  }
 
   /** The same database's file records. */
   get transfers(): TransferStore {
@@ -27,7 +39,7 @@ export class MessageStore {
 
   static async open(userId: string): Promise<MessageStore> {
     const name = `cybernet-${userId}`;
-    const db = await openDB<Schema>(name, 2, {
+    const db = await openDB<Schema>(name, 3, {
       upgrade(db, oldVersion) {
         if (oldVersion < 1) {
           const messages = db.createObjectStore("messages", { keyPath: "id" });
@@ -36,6 +48,10 @@ export class MessageStore {
         if (oldVersion < 2) {
           const transfers = db.createObjectStore("transfers", { keyPath: "fid" });
           transfers.createIndex("byPeer", ["peer", "ts"]);
+        }
+        if (oldVersion < 3) {
+          const calls = db.createObjectStore("calls", { keyPath: "callId" });
+          calls.createIndex("byPeer", ["peer", "startedAt"]);
         }
       },
     });
@@ -123,5 +139,18 @@ export class TransferStore {
 
   async delete(fid: string): Promise<void> {
     await this.db.delete("transfers", fid);
+  }
+}
+
+export class CallStore {
+  constructor(private readonly db: IDBPDatabase<Schema>) {}
+
+  async put(entry: CallEntry): Promise<void> {
+    await this.db.put("calls", entry);
+  }
+
+  /** The calls with <paramref name="peer"/>, oldest first. */
+  with(peer: string): Promise<CallEntry[]> {
+    return this.db.getAllFromIndex("calls", "byPeer", IDBKeyRange.bound([peer, 0], [peer, Number.MAX_SAFE_INTEGER]));
   }
 }

@@ -66,3 +66,36 @@ export interface IceConfig {
 export interface SignalResult {
   outcome: "Delivered" | "RecipientOffline";
 }
+
+export type CallPhase = "ringing" | "connecting" | "connected" | "reconnecting" | "ended";
+
+export type CallOutcome = "completed" | "declined" | "busy" | "missed" | "cancelled" | "not-available" | "failed" | "merged";
+
+export type CallFailure = "never-connected" | "connection-lost" | "media-refused";
+
+/** A call as the server tells it (CallDto): who, which sessions take part, where it stands, by the server's clock. */
+export interface CallInfo {
+  callId: string;
+  caller: string;
+  callee: string;
+  video: boolean;
+  phase: CallPhase;
+  outcome: CallOutcome | null;
+  failure: CallFailure | null;
+  callerSession: string;
+  calleeSession: string | null;
+  startedAt: string;
+  ringUntil: string;
+  connectedAt: string | null;
+  endedAt: string | null;
+  serverNow: string;
+  endedBy: string | null;
+  mergedInto: string | null;
+}
+
+export interface IncomingCallSignal {
+  callId: string;
+  from: string;
+  kind: "offer" | "answer" | "candidate";
+  payload: string;
+}

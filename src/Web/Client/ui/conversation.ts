@@ -2,12 +2,13 @@
 // the files panel inside it is rendered by its own view (ui/transfers.ts).
 import { html, nothing, render, type TemplateResult } from "lit-html";
 import { repeat } from "lit-html/directives/repeat.js";
+import { describeEntry, type CallEntry } from "../calls/history.js";
 import type { ChatMessage } from "../chat.js";
 import { composeText, MAX_TEXT_LENGTH } from "../chat.js";
 import type { ClientModel } from "../model.js";
 import type { Contact } from "../types.js";
 import { describePresence, dotState } from "../presence.js";
-import { ICON_FOLDER, ICON_PAPERCLIP, icon, initials, plural, shownName } from "./dom.js";
+import { ICON_FOLDER, ICON_PAPERCLIP, ICON_PHONE, ICON_VIDEO, icon, initials, plural, shownName } from "./dom.js";
 
 export interface PickedFile {
   file: File;
@@ -21,6 +22,8 @@ export interface ConversationActions {
   files(files: PickedFile[]): void;
   typing(): void;
   back(): void;
+  /** Calls this conversation's contact. */
+  call(video: boolean): void;
 }
 
 export type LinkView = { state: string; detail?: string };
@@ -49,6 +52,8 @@ interface Open {
   typing: boolean;
   /** How many of my messages wait here for the peer, as their grain has been told. */
   outbox: number;
+  /** Calls with this contact, as this device remembers them. */
+  calls: CallEntry[];
 }
 
 export class ConversationView {
@@ -72,7 +77,12 @@ export class ConversationView {
   /** Opens a conversation, or refreshes the one on screen with its stored history. */
   show(contact: Contact, link: LinkView, messages: ChatMessage[]): void {
     const switched = this.open?.contact.userId !== contact.userId;
-    this.open = { contact, link, messages, typing: switched ? false : (this.open?.typing ?? false), outbox: switched ? 0 : (this.open?.outbox ?? 0) };
+    this.open = {
+      contact, link, messages,
+      typing: switched ? false : (this.open?.typing ?? false),
+      outbox: switched ? 0 : (this.open?.outbox ?? 0),
+      calls: switched ? [] : (this.open?.calls ?? []),
+    };
     document.getElementById("welcome")?.remove();
     if (switched) {
       const input = this.input();
@@ -116,6 +126,12 @@ export class ConversationView {
     this.render();
   }
 
+  setCalls(peer: string, calls: CallEntry[]): void {
+    if (this.open?.contact.userId !== peer) return;
+    this.open.calls = calls;
+    this.render();
+  }
+
   setOutbox(peer: string, count: number): void {
     if (this.open?.contact.userId !== peer) return;
     this.open.outbox = count;
@@ -150,7 +166,14 @@ export class ConversationView {
             <span class="person-status" id="conversation-presence">${describePresence(presence, new Date())}</span>
           </span>
           <span id="link-state" class="link-state" data-state=${o.link.state} title=${o.link.detail ?? ""}>${linkLabel(o.link)}</span>
+          ${c.isSelf ? nothing : html`<span class="call-buttons">
+            <button class="btn btn-quiet btn-small" type="button" id="call-audio" title="Call ${name}" aria-label="Call ${name}" @click=${() => this.actions.call(false)}>${icon(ICON_PHONE)}</button>
+            <button class="btn btn-quiet btn-small" type="button" id="call-video" title="Video call ${name}" aria-label="Video call ${name}" @click=${() => this.actions.call(true)}>${icon(ICON_VIDEO)}</button>
+          </span>`}
         </header>
+        ${o.calls.length === 0 ? nothing : html`<ol id="call-history" class="call-history" aria-label="Calls">
+          ${repeat(o.calls.slice(-5), (e) => e.callId, (e) => html`<li data-outcome=${e.outcome} data-dir=${e.dir}>${describeEntry(e)} · <time>${new Date(e.startedAt).toLocaleString([], { dateStyle: "short", timeStyle: "short" })}</time></li>`)}
+        </ol>`}
         <p id="pending-note" class="pending-note" ?hidden=${pendingHere === 0}>${name} has ${plural(pendingHere, "message")} waiting for you. They arrive as soon as you are both online.</p>
         <ol id="messages" class="messages" aria-live="polite">
           ${o.messages.length === 0 ? html`<li class="empty-conversation">No messages yet. Say hello: it goes straight to their browser.</li>` : repeat(rows(o.messages), (r) => r.key, (r) => ("day" in r ? html`<li class="day">${r.day}</li>` : messageItem(r.m)))}

@@ -6,7 +6,7 @@ import type { ClientModel, PendingLine } from "../model.js";
 import type { Contact, Person } from "../types.js";
 import { describePresence, dotState } from "../presence.js";
 import { formatBytes } from "../files/names.js";
-import { initials, plural, shownName } from "./dom.js";
+import { ICON_PHONE, icon, initials, plural, shownName } from "./dom.js";
 
 export interface SidebarActions {
   open(userId: string): void;
@@ -95,6 +95,7 @@ export class SidebarView {
     const p = this.model.presence.get(c.userId);
     const state = dotState(p);
     const counts = this.model.countsOf(c.userId);
+    const missed = c.isSelf ? 0 : this.model.missedCallsFrom(c.userId);
     const presence = describePresence(p, now);
     const open = (e: Event) => {
       if (!(e.target as HTMLElement).closest(".menu")) this.actions.open(c.userId);
@@ -109,6 +110,7 @@ export class SidebarView {
         </span>
         <span class="row-actions">
           ${counts.unseen ? html`<span class="badge unread" data-role="unread" title="${counts.unseen} unread">${counts.unseen}</span>` : nothing}
+          ${missed ? html`<span class="badge missed" data-role="missed-calls" title=${plural(missed, "missed call")}>${icon(ICON_PHONE, 12)} ${missed}</span>` : nothing}
           ${menu(c.displayName, [
             ["Remove", () => this.actions.remove(c.userId)],
             ["Block", () => this.actions.block(c.userId)],

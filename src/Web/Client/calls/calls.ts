@@ -1,0 +1,417 @@
+// Calls on this device: placing, ringing, answering, the media of the call this session takes part in, and what
+// every other device of mine shows meanwhile ("answered on another device"). The call's grain on the server decides
+// every step; this class asks it (hub methods) and follows what it says (the "Call" event).
+import type { SessionLink } from "../signaling.js";
+import type { CallInfo, IceConfig, IncomingCallSignal } from "../types.js";
+import { entryFor, failureText, type CallEntry } from "./history.js";
+import { MediaLink, type MediaStats } from "./media.js";
+import { QualityMeter, type Quality } from "./quality.js";
+import { Ringtone } from "./ringtone.js";
+
+const REJOIN_KEY = "cybernet.call";
+const ENDED_SHOWN_MS = 4_000;
+
+export interface CallHost {
+  readonly me: string;
+  session(): string;
+  ice(): IceConfig;
+  freshIce(): Promise<IceConfig>;
+  /** Remembers a finished call in this device's list. */
+  remember(entry: CallEntry): Promise<void>;
+  /** Something changed that the call view shows. */
+  changed(): void;
+}
+
+/** What the call view shows now. */
+export type CallScreen =
+  | { kind: "none" }
+  | { kind: "incoming"; call: CallInfo }
+  | { kind: "outgoing"; call: CallInfo }
+  | { kind: "active"; call: CallInfo }
+  | { kind: "elsewhere"; call: CallInfo }
+  | { kind: "ended"; call: CallInfo | null; text: string };
+
+export class Calls {
+  private call: CallInfo | null = null;
+  private media: MediaLink | null = null;
+  /** The other party's session the media link was made for: a rejoin there needs a new link. */
+  private mediaPeerSession = "";
+  private local: MediaStream | null = null;
+  private camera: MediaStreamTrack | null = null;
+  private screenTrack: MediaStreamTrack | null = null;
+  private readonly early: IncomingCallSignal[] = [];
+  private readonly ringtone = new Ringtone();
+  private readonly meter = new QualityMeter();
+  private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private last: MediaStats | null = null;
+  private ended: { call: CallInfo | null; text: string; until: number } | null = null;
+  /** Server clock minus this device's clock, from the last update: timers count by the server. */
+  private skewMs = 0;
+
+  remote: MediaStream | null = null;
+  quality: Quality = "good";
+  path: MediaStats["path"] = null;
+  muted = false;
+  cameraOn = false;
+  sharing = false;
+  busy = false;
+
+  constructor(private readonly hub: SessionLink, private readonly host: CallHost) {}
+
+  get localStream(): MediaStream | null {
+    return this.local;
+  }
+
+  get lastStats(): MediaStats | null {
+    return this.last;
+  }
+
+  /** Now by the server's clock. */
+  serverNow(): number {
+    return Date.now() + this.skewMs;
+  }
+
+  get screen(): CallScreen {
+    const c = this.call;
+    if (!c || c.phase === "ended") {
+      return this.ended && this.ended.until > Date.now() ? { kind: "ended", call: this.ended.call, text: this.ended.text } : { kind: "none" };
+    }
+    const me = this.host.me;
+    // A ring whose time is up never shows as live, whatever arrives late.
+    if (c.phase === "ringing" && Date.parse(c.ringUntil) <= this.serverNow()) return { kind: "none" };
+    if (c.phase === "ringing") {
+      if (c.callee === me) return { kind: "incoming", call: c };
+      return c.callerSession === this.host.session() ? { kind: "outgoing", call: c } : { kind: "elsewhere", call: c };
+    }
+    return this.isMine(c) ? { kind: "active", call: c } : { kind: "elsewhere", call: c };
+  }
+
+  /** After start-up (or a reload): a call this tab was in comes back; one that rings elsewhere shows. */
+  async resume(): Promise<void> {
+    const call = await this.hub.getCall();
+    if (!call) {
+      sessionStorage.removeItem(REJOIN_KEY);
+      return;
+    }
+    if (call.phase !== "ringing" && sessionStorage.getItem(REJOIN_KEY) === call.callId) {
+      try {
+        await this.ensureLocal(call.video);
+        this.onCall(await this.hub.rejoinCall(call.callId));
+        return;
+      } catch (err) {
+        this.notice(call, errorText(err));
+      }
+    }
+    this.onCall(call);
+  }
+
+  async start(peer: string, video: boolean): Promise<void> {
+    if (this.call && this.call.phase !== "ended") return;
+    this.busy = true;
+    this.host.changed();
+    try {
+      await this.ensureLocal(video);
+      const call = await this.hub.startCall(peer, video);
+      if (call.outcome === "merged") return; // we answered theirs: its update follows
+      this.onCall(call);
+    } catch (err) {
+      this.dropLocal();
+      this.notice(null, errorText(err));
+    } finally {
+      this.busy = false;
+      this.host.changed();
+    }
+  }
+
+  async answer(video: boolean): Promise<void> {
+    const call = this.call;
+    if (!call || call.phase !== "ringing") return;
+    this.ringtone.stop();
+    try {
+      await this.ensureLocal(video);
+    } catch (err) {
+      await this.hub.reportCall(call.callId, "failed", "media-refused").catch(() => undefined);
+      this.notice(call, errorText(err));
+      return;
+    }
+    try {
+      this.onCall(await this.hub.answerCall(call.callId));
+    } catch (err) {
+      this.dropLocal();
+      this.notice(call, errorText(err));
+    }
+  }
+
+  async decline(): Promise<void> {
+    const call = this.call;
+    this.ringtone.stop();
+    if (call) this.onCall(await this.hub.declineCall(call.callId).catch(() => call));
+  }
+
+  async hangUp(): Promise<void> {
+    const call = this.call;
+    if (call) this.onCall(await this.hub.hangUp(call.callId).catch(() => call));
+  }
+
+  toggleMute(): void {
+    this.muted = !this.muted;
+    for (const t of this.local?.getAudioTracks() ?? []) t.enabled = !this.muted;
+    this.host.changed();
+  }
+
+  async toggleCamera(): Promise<void> {
+    if (!this.media) return;
+    if (this.cameraOn) {
+      this.cameraOn = false;
+      if (this.camera) this.camera.enabled = false;
+    } else {
+      if (!this.camera) {
+        const stream = await navigator.mediaDevices.getUserMedia({ video: true });
+        this.camera = stream.getVideoTracks()[0] ?? null;
+        if (this.camera) this.local?.addTrack(this.camera);
+      }
+      if (this.camera) {
+        this.camera.enabled = true;
+        this.cameraOn = true;
+        if (!this.sharing) await this.media.useTrack("video", this.camera);
+      }
+    }
+    this.host.changed();
+  }
+
+  /** Shares the screen in place of the camera, in the same call; ending the share brings the camera back. */
+  async toggleScreen(): Promise<void> {
+    if (!this.media) return;
+    if (this.sharing) {
+      this.stopSharing();
+      return;
+    }
+    const display = await navigator.mediaDevices.getDisplayMedia({ video: true });
+    const track = display.getVideoTracks()[0];
+    if (!track) return;
+    this.screenTrack = track;
+    this.sharing = true;
+    track.onended = () => this.stopSharing();
+    await this.media.useTrack("video", track);
+    this.host.changed();
+  }
+
+  /** Switches the microphone or camera to another device, without renegotiating. */
+  async useDevice(kind: "audio" | "video", deviceId: string): Promise<void> {
+    if (!this.media || !this.local) return;
+    const stream = await navigator.mediaDevices.getUserMedia(kind === "audio" ? { audio: { deviceId: { exact: deviceId } } } : { video: { deviceId: { exact: deviceId } } });
+    const track = (kind === "audio" ? stream.getAudioTracks() : stream.getVideoTracks())[0];
+    if (!track) return;
+    const old = kind === "audio" ? this.local.getAudioTracks()[0] : this.camera;
+    if (old) {
+      this.local.removeTrack(old);
+      old.stop();
+    }
+    this.local.addTrack(track);
+    if (kind === "audio") track.enabled = !this.muted;
+    else {
+      this.camera = track;
+      track.enabled = this.cameraOn;
+    }
+    if (kind === "audio" || !this.sharing) await this.media.useTrack(kind, track);
+    this.host.changed();
+  }
+
+  /** The server says the call changed. */
+  onCall(c: CallInfo): void {
+    this.skewMs = Date.parse(c.serverNow) - Date.now();
+    if (this.call && this.call.callId !== c.callId && this.call.phase !== "ended" && c.phase === "ended") {
+      // Another call ended while this one lasts (a busy caller, a call that gave way): only the list hears of it.
+      void this.remember(c);
+      return;
+    }
+    this.call = c;
+    if (c.phase === "ended") {
+      this.finish(c);
+      return;
+    }
+    if (c.phase === "ringing" && c.callee === this.host.me) this.ringtone.start();
+    else this.ringtone.stop();
+    if (c.phase !== "ringing" && this.isMine(c)) {
+      sessionStorage.setItem(REJOIN_KEY, c.callId);
+      void this.ensureMedia(c);
+    } else if (c.phase !== "ringing") {
+      // Answered, or placed, on another device of mine.
+      this.closeMedia();
+      this.dropLocal();
+    }
+    this.host.changed();
+  }
+
+  onSignal(s: IncomingCallSignal): void {
+    if (this.media && this.call?.callId === s.callId) {
+      void this.media.onSignal(s.kind, s.payload).catch((err) => console.warn("call signal failed", err));
+    } else {
+      this.early.push(s);
+    }
+  }
+
+  private isMine(c: CallInfo): boolean {
+    const session = this.host.session();
+    return c.caller === this.host.me ? c.callerSession === session : c.calleeSession === session;
+  }
+
+  private async ensureLocal(video: boolean): Promise<void> {
+    if (this.local) return;
+    if (!navigator.mediaDevices?.getUserMedia) throw new Error("This browser cannot use a microphone here.");
+    try {
+      this.local = await navigator.mediaDevices.getUserMedia({ audio: true, video });
+    } catch (err) {
+      throw new Error(mediaErrorText(err, video));
+    }
+    this.camera = this.local.getVideoTracks()[0] ?? null;
+    this.cameraOn = this.camera !== null;
+    this.muted = false;
+  }
+
+  private async ensureMedia(c: CallInfo): Promise<void> {
+    const theirSession = c.caller === this.host.me ? c.calleeSession! : c.callerSession;
+    if (this.media && this.mediaPeerSession === theirSession) return;
+    this.closeMedia();
+    try {
+      await this.ensureLocal(c.video);
+    } catch (err) {
+      await this.hub.reportCall(c.callId, "failed", "media-refused").catch(() => undefined);
+      this.notice(c, errorText(err));
+      return;
+    }
+    if (this.call?.callId !== c.callId || this.call.phase === "ended") return;
+    const callId = c.callId;
+    // The callee is polite: when both offer at once, the callee's offer gives way.
+    this.media = new MediaLink(c.callee === this.host.me, this.host.ice(), this.local!, {
+      signal: (kind, payload) => this.hub.sendCallSignal(callId, kind, payload),
+      remote: (stream) => {
+        this.remote = stream;
+        this.host.changed();
+      },
+      state: (state) => {
+        if (state === "connected") void this.hub.reportCall(callId, "connected").then((x) => this.onCall(x), () => undefined);
+        if (state === "reconnecting") void this.hub.reportCall(callId, "reconnecting").then((x) => this.onCall(x), () => undefined);
+      },
+      freshIce: () => this.host.freshIce(),
+    });
+    this.mediaPeerSession = theirSession;
+    for (const s of this.early.splice(0).filter((x) => x.callId === callId)) void this.media.onSignal(s.kind, s.payload).catch(() => undefined);
+    clearInterval(this.statsTimer);
+    this.statsTimer = setInterval(() => void this.sample(), 1000);
+  }
+
+  private async sample(): Promise<void> {
+    if (!this.media) return;
+    const now = await this.media.stats();
+    const before = this.last;
+    this.last = now;
+    this.path = now.path;
+    if (before) {
+      const seconds = Math.max(0.001, (now.at - before.at) / 1000);
+      const packets = now.packetsReceived - before.packetsReceived + (now.packetsLost - before.packetsLost);
+      const loss = packets > 0 ? Math.max(0, now.packetsLost - before.packetsLost) / packets : 0;
+      const kbps = ((now.bytesReceived - before.bytesReceived) * 8) / 1000 / seconds;
+      const video = (this.remote?.getVideoTracks().length ?? 0) > 0 && (this.call?.video ?? false);
+      this.quality = this.meter.add({ rttMs: now.rttMs, loss, kbps }, video);
+    }
+    this.host.changed();
+  }
+
+  private stopSharing(): void {
+    this.screenTrack?.stop();
+    this.screenTrack = null;
+    this.sharing = false;
+    void this.media?.useTrack("video", this.cameraOn ? this.camera : null);
+    this.host.changed();
+  }
+
+  private finish(c: CallInfo): void {
+    this.ringtone.stop();
+    this.closeMedia();
+    this.dropLocal();
+    sessionStorage.removeItem(REJOIN_KEY);
+    void this.remember(c);
+    this.call = null;
+    const entry = entryFor(c, this.host.me, this.host.session());
+    this.ended = { call: c, text: endingText(c, this.host.me, entry.elsewhere), until: Date.now() + ENDED_SHOWN_MS };
+    setTimeout(() => this.host.changed(), ENDED_SHOWN_MS + 50);
+    this.host.changed();
+  }
+
+  private async remember(c: CallInfo): Promise<void> {
+    await this.host.remember(entryFor(c, this.host.me, this.host.session()));
+  }
+
+  private notice(call: CallInfo | null, text: string): void {
+    this.ended = { call, text, until: Date.now() + ENDED_SHOWN_MS };
+    setTimeout(() => this.host.changed(), ENDED_SHOWN_MS + 50);
+    this.host.changed();
+  }
+
+  private closeMedia(): void {
+    clearInterval(this.statsTimer);
+    this.statsTimer = undefined;
+    this.media?.close();
+    this.media = null;
+    this.mediaPeerSession = "";
+    this.remote = null;
+    this.last = null;
+    this.path = null;
+    this.quality = "good";
+  }
+
+  private dropLocal(): void {
+    for (const t of this.local?.getTracks() ?? []) t.stop();
+    this.screenTrack?.stop();
+    this.local = null;
+    this.camera = null;
+    this.screenTrack = null;
+    this.cameraOn = false;
+    this.sharing = false;
+  }
+}
+
+/** What the screen says when a call ends, to this side. */
+export function endingText(c: CallInfo, me: string, elsewhere: boolean): string {
+  const out = c.caller === me;
+  if (elsewhere) return out ? "The call on your other device ended." : "Answered on another device.";
+  switch (c.outcome) {
+    case "completed":
+      return "Call ended.";
+    case "declined":
+      return out ? "Declined." : "You declined the call.";
+    case "busy":
+      return out ? "Busy: they are in another call." : "Missed call (you were in another call).";
+    case "missed":
+      return out ? "No answer." : "Missed call.";
+    case "cancelled":
+      return out ? "Call cancelled." : "Missed call: they hung up.";
+    case "not-available":
+      return out ? "Not available: none of their devices is online. They will see that you called." : "Missed call.";
+    case "merged":
+      return "You called each other at once: joined into one call.";
+    case "failed":
+      return c.endedBy && c.endedBy !== me && c.failure === "media-refused"
+        ? "The call failed: their microphone or camera could not be used."
+        : `The call failed: ${failureText(c.failure)}.`;
+    default:
+      return "Call ended.";
+  }
+}
+
+function mediaErrorText(err: unknown, video: boolean): string {
+  const name = err instanceof DOMException ? err.name : "";
+  const what = video ? "microphone and camera" : "microphone";
+  if (name === "NotAllowedError" || name === "SecurityError") return `Cybernet Call may not use your ${what}: allow it in the browser's site settings and try again.`;
+  if (name === "NotFoundError" || name === "OverconstrainedError") return `No ${what} found on this device.`;
+  if (name === "NotReadableError") return `Your ${what} is in use by another application.`;
+  return `Your ${what} could not be used.`;
+}
+
+function errorText(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const marker = "HubException: ";
+  const at = text.indexOf(marker);
+  return at >= 0 ? text.slice(at + marker.length) : text;
+}

@@ -1,0 +1,147 @@
+// The media connection of one call: its own RTCPeerConnection between the two devices in the call, negotiated the
+// "perfect negotiation" way (the callee is polite), so a camera turned on or a screen shared mid-call renegotiates in
+// place. On "disconnected" for 2 s, or "failed", it restarts ICE with fresh TURN credentials; the call's grain decides
+// when waiting has lasted too long.
+import { Negotiator } from "../negotiation.js";
+import type { IceConfig } from "../types.js";
+
+const DISCONNECTED_GRACE_MS = 2_000;
+
+export type MediaState = "connecting" | "connected" | "reconnecting";
+
+export interface MediaEvents {
+  signal(kind: "offer" | "answer" | "candidate", payload: string): Promise<void>;
+  remote(stream: MediaStream): void;
+  state(state: MediaState): void;
+  /** Fresh ICE servers (TURN credentials are short-lived), for each restart. */
+  freshIce(): Promise<IceConfig>;
+}
+
+/** A snapshot of what getStats says about the call. */
+export interface MediaStats {
+  framesDecoded: number;
+  totalSamplesReceived: number;
+  bytesReceived: number;
+  packetsLost: number;
+  packetsReceived: number;
+  rttMs: number | null;
+  /** "direct", "relayed" (UDP) or "relayed-tcp" (TURN over TCP or TLS); null until a pair is chosen. */
+  path: "direct" | "relayed" | "relayed-tcp" | null;
+  at: number;
+}
+
+export function rtcConfig(ice: IceConfig): RTCConfiguration {
+  return {
+    iceServers: ice.servers.map((s) => ({ urls: s.urls, ...(s.username ? { username: s.username } : {}), ...(s.credential ? { credential: s.credential } : {}) })),
+    iceTransportPolicy: ice.transportPolicy,
+  };
+}
+
+export class MediaLink {
+  readonly pc: RTCPeerConnection;
+  private readonly negotiator: Negotiator;
+  private interrupted: ReturnType<typeof setTimeout> | undefined;
+  private current: MediaState = "connecting";
+  private readonly remoteStream = new MediaStream();
+  private closed = false;
+
+  constructor(
+    readonly polite: boolean,
+    ice: IceConfig,
+    local: MediaStream,
+    private readonly events: MediaEvents,
+  ) {
+    this.pc = new RTCPeerConnection(rtcConfig(ice));
+    for (const track of local.getTracks()) this.pc.addTrack(track, local);
+    // Both kinds can flow even when a side starts without a camera: turning it on later only swaps a track.
+    if (local.getVideoTracks().length === 0) this.pc.addTransceiver("video", { direction: "sendrecv" });
+    this.pc.ontrack = ({ track }) => {
+      this.remoteStream.addTrack(track);
+      events.remote(this.remoteStream);
+    };
+    this.negotiator = new Negotiator(this.pc, polite, events.signal, (err) => console.warn("could not make a call offer", err));
+    this.pc.onconnectionstatechange = () => this.onConnectionState();
+  }
+
+  get state(): MediaState {
+    return this.current;
+  }
+
+  /** Applies an offer, answer or candidate from the other device of the call. */
+  async onSignal(kind: string, payload: string): Promise<void> {
+    if (!this.closed) await this.negotiator.onSignal(kind, payload);
+  }
+
+  /** Puts <paramref name="track"/> on the sender of its kind (switching devices, camera on, screen share): no renegotiation. */
+  async useTrack(kind: "audio" | "video", track: MediaStreamTrack | null): Promise<void> {
+    const transceiver = this.pc.getTransceivers().find((t) => t.receiver.track.kind === kind);
+    if (!transceiver) return;
+    await transceiver.sender.replaceTrack(track);
+    if (track && transceiver.direction !== "sendrecv") transceiver.direction = "sendrecv";
+  }
+
+  async stats(): Promise<MediaStats> {
+    const report = await this.pc.getStats();
+    const out: MediaStats = { framesDecoded: 0, totalSamplesReceived: 0, bytesReceived: 0, packetsLost: 0, packetsReceived: 0, rttMs: null, path: null, at: performance.now() };
+    let pairId: string | undefined;
+    report.forEach((s: Record<string, unknown>) => {
+      if (s["type"] === "inbound-rtp") {
+        out.framesDecoded += Number(s["framesDecoded"] ?? 0);
+        out.totalSamplesReceived += Number(s["totalSamplesReceived"] ?? 0);
+        out.bytesReceived += Number(s["bytesReceived"] ?? 0);
+        out.packetsLost += Number(s["packetsLost"] ?? 0);
+        out.packetsReceived += Number(s["packetsReceived"] ?? 0);
+      }
+      if (s["type"] === "transport" && typeof s["selectedCandidatePairId"] === "string") pairId = s["selectedCandidatePairId"];
+    });
+    const pair = pairId ? (report.get(pairId) as { localCandidateId?: string; currentRoundTripTime?: number } | undefined) : undefined;
+    if (pair?.currentRoundTripTime !== undefined) out.rttMs = pair.currentRoundTripTime * 1000;
+    const local = pair?.localCandidateId ? (report.get(pair.localCandidateId) as { candidateType?: string; relayProtocol?: string } | undefined) : undefined;
+    if (local?.candidateType) out.path = local.candidateType !== "relay" ? "direct" : local.relayProtocol === "udp" ? "relayed" : "relayed-tcp";
+    return out;
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.interrupted);
+    this.pc.close();
+  }
+
+  private onConnectionState(): void {
+    if (this.closed) return;
+    clearTimeout(this.interrupted);
+    switch (this.pc.connectionState) {
+      case "connected":
+        this.setState("connected");
+        break;
+      case "disconnected":
+        // Often a blip that heals by itself; after 2 s, restart ICE rather than wait for "failed".
+        this.interrupted = setTimeout(() => {
+          if (this.pc.connectionState === "disconnected") void this.restart();
+        }, DISCONNECTED_GRACE_MS);
+        break;
+      case "failed":
+        void this.restart();
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** An ICE restart with fresh credentials; says "reconnecting" once it was connected before. */
+  private async restart(): Promise<void> {
+    if (this.current === "connected") this.setState("reconnecting");
+    try {
+      this.pc.setConfiguration(rtcConfig(await this.events.freshIce()));
+    } catch {
+      // The old servers will do.
+    }
+    this.pc.restartIce();
+  }
+
+  private setState(state: MediaState): void {
+    if (state === this.current) return;
+    this.current = state;
+    this.events.state(state);
+  }
+}
