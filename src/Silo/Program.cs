@@ -10,4 +10,5 @@ builder.AddUnseenEvents();
 var app = builder.Build();
 await app.ApplySchemaAsync();
 app.MapSiloHealth();
+app.MapCallTestClock();
 await app.RunAsync();

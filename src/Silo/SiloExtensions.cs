@@ -102,6 +102,21 @@ public static class SiloExtensions
         app.MapHealthChecks("/health");
         return app;
     }
+
+    /// <summary>Tests only (Calls:TestClock): moves this silo's call clock forward, so a ring times out without a minute's wait.</summary>
+    public static WebApplication MapCallTestClock(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<IOptions<CallOptions>>().Value.TestClock)
+        {
+            app.MapPost("/test/calls/clock", (double seconds, CallClock clock) =>
+            {
+                clock.Advance(TimeSpan.FromSeconds(seconds));
+                return Results.Ok(clock.Now);
+            });
+        }
+
+        return app;
+    }
 }
 
 /// <summary>Healthy once this silo is an active member of the cluster.</summary>

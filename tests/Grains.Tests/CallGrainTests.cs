@@ -303,6 +303,7 @@ public sealed class CallGrainTests(ClusterFixture fixture)
         Assert.All(nodeB.CallSignals, s => Assert.Equal(["b-2"], s.To.ToArray()));
         Assert.All(nodeA.CallSignals, s => Assert.Equal(["a-1"], s.To.ToArray()));
         Assert.Single(nodeA.CallSignals);
+        Assert.Equal("a-1", Assert.Single(nodeB.CallSignals).Signal.FromSession);
         Assert.Single(nodeB.CallSignals);
 
         // A second call from A while in this one is refused; A's in-call state is unchanged.

@@ -148,9 +148,13 @@ public sealed record CallSignal(
     [property: Id(2)] string Kind,
     [property: Id(3)] string Payload)
 {
+    /// <summary>The sender's session in the call, filled in by the call's grain: a device that rejoined is a new one.</summary>
+    [Id(4)]
+    public string FromSession { get; init; } = "";
+
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
-        builder.Append($"CallId = {CallId}, FromUser = {FromUser}, Kind = {Kind}, Payload = <{Payload.Length} chars>");
+        builder.Append($"CallId = {CallId}, FromUser = {FromUser}, FromSession = {FromSession}, Kind = {Kind}, Payload = <{Payload.Length} chars>");
         return true;
     }
 }

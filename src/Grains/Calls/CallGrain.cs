@@ -106,7 +106,7 @@ public sealed partial class CallGrain(
     {
         await ExpireAsync();
         var (to, toSession) = machine.SignalTarget(signal.FromUser, session);
-        await User(to).DeliverCallSignal(toSession, signal with { CallId = Id });
+        await User(to).DeliverCallSignal(toSession, signal with { CallId = Id, FromSession = session });
     }
 
     public async Task<CallUpdate> Get(Guid user)

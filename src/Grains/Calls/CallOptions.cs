@@ -25,12 +25,23 @@ public sealed class CallOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan Backstop { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Tests only: the silo takes POST /test/calls/clock?seconds=N to move its call clock forward, so a test sees a ring
+    /// time out without waiting a minute. Never set in production.
+    /// </summary>
+    public bool TestClock { get; set; }
 }
 
-/// <summary>The clock calls are timed by: the system's, or in tests one the test moves.</summary>
+/// <summary>The clock calls are timed by: the system's, which a test may move forward (or a test's own provider).</summary>
 public sealed class CallClock(TimeProvider time)
 {
+    private long shiftTicks;
+
     public TimeProvider Time { get; } = time;
 
-    public DateTimeOffset Now => Time.GetUtcNow();
+    public DateTimeOffset Now => Time.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref shiftTicks));
+
+    /// <summary>Moves this clock forward (tests: see <see cref="CallOptions.TestClock"/>).</summary>
+    public void Advance(TimeSpan by) => Interlocked.Add(ref shiftTicks, by.Ticks);
 }

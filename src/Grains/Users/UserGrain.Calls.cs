@@ -10,6 +10,9 @@ public sealed partial class UserGrain
     /// <summary>A ringing call this long past its ring timeout is stale here, whatever its grain last said.</summary>
     private static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(15);
 
+    /// <summary>Calls are timed by the calls' clock (the one tests move), here as in the call grains.</summary>
+    private DateTimeOffset CallNow => callClock.Now;
+
     public Task<CallUpdate?> GetCall() => Task.FromResult(LiveCall());
 
     public async Task<CallerCheck> BeginCall(CallUpdate call)
@@ -128,8 +131,8 @@ public sealed partial class UserGrain
 
     /// <summary>The call this user is in, unless its grain's word is stale (a ring long past its timeout).</summary>
     private CallUpdate? LiveCall() =>
-        state.State.Call is { } call && call.IsLive && !(call.Phase == CallPhase.Ringing && Now > call.RingUntil + StaleAfter)
-            ? call with { ServerNow = Now }
+        state.State.Call is { } call && call.IsLive && !(call.Phase == CallPhase.Ringing && CallNow > call.RingUntil + StaleAfter)
+            ? call with { ServerNow = CallNow }
             : null;
 
     private async Task SetCallAsync(CallUpdate call)
@@ -143,7 +146,7 @@ public sealed partial class UserGrain
     {
         foreach (var (observer, ids) in sessions.ByNode())
         {
-            observer.CallChanged(ids, call with { ServerNow = Now }).Ignore();
+            observer.CallChanged(ids, call with { ServerNow = CallNow }).Ignore();
         }
     }
 
@@ -151,7 +154,7 @@ public sealed partial class UserGrain
     private void ShowCallTo(string connectionId)
     {
         // A ring whose time is up is not shown, even in the seconds before its grain says it was missed.
-        if (LiveCall() is { } call && (call.Phase != CallPhase.Ringing || Now < call.RingUntil))
+        if (LiveCall() is { } call && (call.Phase != CallPhase.Ringing || CallNow < call.RingUntil))
         {
             foreach (var (observer, ids) in sessions.ByNode(connectionId))
             {

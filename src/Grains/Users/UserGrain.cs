@@ -12,6 +12,7 @@ public sealed partial class UserGrain(
     IUnseenEventStore unseenEvents,
     IOptions<UnseenEventsOptions> unseenEventsOptions,
     TimeProvider clock,
+    Calls.CallClock callClock,
     ILogger<UserGrain> logger) : Grain, IUserGrain, IRemindable
 {
     private readonly PresenceOptions settings = options.Value;

@@ -20,5 +20,5 @@ public sealed class SessionObserver(IHubContext<SessionHub, ISessionClient> hub)
         hub.Clients.Clients(connectionIds).Call(CallDto.From(call));
 
     public Task CallSignalReceived(ImmutableArray<string> connectionIds, CallSignal signal) =>
-        hub.Clients.Clients(connectionIds).CallSignal(new IncomingCallSignalDto(signal.CallId, signal.FromUser, signal.Kind, signal.Payload));
+        hub.Clients.Clients(connectionIds).CallSignal(new IncomingCallSignalDto(signal.CallId, signal.FromUser, signal.FromSession, signal.Kind, signal.Payload));
 }

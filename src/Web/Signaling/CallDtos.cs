@@ -49,11 +49,11 @@ public sealed record CallDto(
 }
 
 /// <summary>A call signal as received by a browser (SDP or ICE of the other party).</summary>
-public sealed record IncomingCallSignalDto(Guid CallId, Guid From, string Kind, string Payload)
+public sealed record IncomingCallSignalDto(Guid CallId, Guid From, string FromSession, string Kind, string Payload)
 {
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
-        builder.Append($"CallId = {CallId}, From = {From}, Kind = {Kind}, Payload = <{Payload.Length} chars>");
+        builder.Append($"CallId = {CallId}, From = {From}, FromSession = {FromSession}, Kind = {Kind}, Payload = <{Payload.Length} chars>");
         return true;
     }
 }
