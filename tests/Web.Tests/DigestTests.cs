@@ -78,7 +78,11 @@ public sealed class DigestTests(ClusterFixture fixture) : IAsyncLifetime
         await using var disposeB = b;
 
         await a.Hub!.InvokeAsync<object>("SetPending", b.Id, "file", 2);
-        await a.Hub!.InvokeAsync<object>("SetPending", b.Id, "call", 1);
+        // A real call: B has no device online, so A sees "not available" and B gets a missed call.
+        var call = await a.Hub!.InvokeAsync<System.Text.Json.JsonElement>("StartCall", b.Id, false);
+        Assert.Equal("not-available", call.GetProperty("outcome").GetString());
+        var refused = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => a.Hub!.InvokeAsync<object>("SetPending", b.Id, "call", 5));
+        Assert.Contains("recorded by the server", refused.Message, StringComparison.Ordinal);
         await a.Hub!.InvokeAsync<object>("SetPending", b.Id, "message", 1);
         await host.RunAtAsync(TimeSpan.FromHours(2));
 

@@ -45,9 +45,9 @@ public sealed class UnseenEventTests(ClusterFixture fixture)
 
         // Remove: each grain forgets what the other held for it, and B's refused write is done again.
         await a.Hub!.InvokeAsync<object>("SetPendingFiles", b.Id, 2, 2048L);
-        await b.Hub!.InvokeAsync<object>("SetPending", a.Id, "call", 1);
+        await b.Hub!.InvokeAsync<object>("SetPending", a.Id, "message", 1);
         await AgreeAsync(b, [(a.Id, "file", 2)], "B's file event");
-        await AgreeAsync(a, [(b.Id, "call", 1)], "A's call event");
+        await AgreeAsync(a, [(b.Id, "message", 1)], "A's message event");
         await using (var refusal = await RefuseOneWriteAsync(b.Id))
         {
             await a.Hub!.InvokeAsync("RemoveContact", b.Id);

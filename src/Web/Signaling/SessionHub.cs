@@ -95,11 +95,17 @@ public sealed partial class SessionHub(
     }
 
     /// <summary>
-    /// Tells a contact how many items of a kind (messages, files, calls) wait for them in this browser;
+    /// Tells a contact how many messages wait for them in this browser (files: <see cref="SetPendingFiles"/>; missed calls
+    /// are the call grain's to record);
     /// 0 withdraws. The count replaces the previous one, so retries never double it.
     /// </summary>
     public async Task<SignalResultDto> SetPending(Guid to, string? kind, int count)
     {
+        if (kind == OfferKinds.Call)
+        {
+            throw new HubException("Missed calls are recorded by the server when a call ends; they are not reported.");
+        }
+
         if (!OfferKinds.All.Contains(kind ?? ""))
         {
             throw new HubException($"Unknown pending kind; expected one of: {string.Join(", ", OfferKinds.All)}.");
