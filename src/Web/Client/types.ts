@@ -96,6 +96,8 @@ export interface CallInfo {
 export interface IncomingCallSignal {
   callId: string;
   from: string;
+  /** The sender's session in the call: signals of a session the call no longer has are not for this link. */
+  fromSession: string;
   kind: "offer" | "answer" | "candidate";
   payload: string;
 }

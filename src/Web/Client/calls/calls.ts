@@ -244,7 +244,7 @@ export class Calls {
   }
 
   onSignal(s: IncomingCallSignal): void {
-    if (this.media && this.call?.callId === s.callId) {
+    if (this.media && this.call?.callId === s.callId && this.mediaPeerSession === s.fromSession) {
       void this.media.onSignal(s.kind, s.payload).catch((err) => console.warn("call signal failed", err));
     } else {
       this.early.push(s);
@@ -256,8 +256,16 @@ export class Calls {
     return c.caller === this.host.me ? c.callerSession === session : c.calleeSession === session;
   }
 
-  private async ensureLocal(video: boolean): Promise<void> {
-    if (this.local) return;
+  private localPending: Promise<void> | null = null;
+
+  /** My microphone (and camera): asked for once, however many callers wait for it at the same time. */
+  private ensureLocal(video: boolean): Promise<void> {
+    if (this.local) return Promise.resolve();
+    this.localPending ??= this.openLocal(video).finally(() => (this.localPending = null));
+    return this.localPending;
+  }
+
+  private async openLocal(video: boolean): Promise<void> {
     if (!navigator.mediaDevices?.getUserMedia) throw new Error("This browser cannot use a microphone here.");
     try {
       this.local = await navigator.mediaDevices.getUserMedia({ audio: true, video });
@@ -271,8 +279,10 @@ export class Calls {
 
   private async ensureMedia(c: CallInfo): Promise<void> {
     const theirSession = c.caller === this.host.me ? c.calleeSession! : c.callerSession;
-    if (this.media && this.mediaPeerSession === theirSession) return;
+    // Claimed before the first await: an update and a hub answer arriving together set up one link, not two.
+    if (this.mediaPeerSession === theirSession) return;
     this.closeMedia();
+    this.mediaPeerSession = theirSession;
     try {
       await this.ensureLocal(c.video);
     } catch (err) {
@@ -280,7 +290,7 @@ export class Calls {
       this.notice(c, errorText(err));
       return;
     }
-    if (this.call?.callId !== c.callId || this.call.phase === "ended") return;
+    if (this.mediaPeerSession !== theirSession || this.call?.callId !== c.callId || this.call.phase === "ended") return;
     const callId = c.callId;
     // The callee is polite: when both offer at once, the callee's offer gives way.
     this.media = new MediaLink(c.callee === this.host.me, this.host.ice(), this.local!, {
@@ -295,8 +305,8 @@ export class Calls {
       },
       freshIce: () => this.host.freshIce(),
     });
-    this.mediaPeerSession = theirSession;
-    for (const s of this.early.splice(0).filter((x) => x.callId === callId)) void this.media.onSignal(s.kind, s.payload).catch(() => undefined);
+    // Signals that came before this link, from the session it is for; older ones (a session gone) are dropped.
+    for (const s of this.early.splice(0).filter((x) => x.callId === callId && x.fromSession === theirSession)) void this.media.onSignal(s.kind, s.payload).catch(() => undefined);
     clearInterval(this.statsTimer);
     this.statsTimer = setInterval(() => void this.sample(), 1000);
   }

@@ -20,6 +20,9 @@ export interface MediaEvents {
 /** A snapshot of what getStats says about the call. */
 export interface MediaStats {
   framesDecoded: number;
+  /** The size of the video frames arriving, 0 while none. */
+  frameWidth: number;
+  frameHeight: number;
   totalSamplesReceived: number;
   bytesReceived: number;
   packetsLost: number;
@@ -82,11 +85,15 @@ export class MediaLink {
 
   async stats(): Promise<MediaStats> {
     const report = await this.pc.getStats();
-    const out: MediaStats = { framesDecoded: 0, totalSamplesReceived: 0, bytesReceived: 0, packetsLost: 0, packetsReceived: 0, rttMs: null, path: null, at: performance.now() };
+    const out: MediaStats = { framesDecoded: 0, frameWidth: 0, frameHeight: 0, totalSamplesReceived: 0, bytesReceived: 0, packetsLost: 0, packetsReceived: 0, rttMs: null, path: null, at: performance.now() };
     let pairId: string | undefined;
     report.forEach((s: Record<string, unknown>) => {
       if (s["type"] === "inbound-rtp") {
         out.framesDecoded += Number(s["framesDecoded"] ?? 0);
+        if (s["kind"] === "video" && s["frameWidth"]) {
+          out.frameWidth = Number(s["frameWidth"]);
+          out.frameHeight = Number(s["frameHeight"] ?? 0);
+        }
         out.totalSamplesReceived += Number(s["totalSamplesReceived"] ?? 0);
         out.bytesReceived += Number(s["bytesReceived"] ?? 0);
         out.packetsLost += Number(s["packetsLost"] ?? 0);

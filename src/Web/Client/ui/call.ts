@@ -99,12 +99,14 @@ export class CallView {
     const calls = this.calls;
     const seconds = c.connectedAt ? Math.max(0, Math.floor((calls.serverNow() - Date.parse(c.connectedAt)) / 1000)) : 0;
     const status = c.phase === "reconnecting" ? "Reconnecting…" : c.phase === "connecting" ? "Connecting…" : duration(seconds);
-    const hasRemoteVideo = (calls.remote?.getVideoTracks().length ?? 0) > 0;
+    // An audio call still carries a video transceiver (a camera may come on later): its track is muted until frames flow.
+    const hasRemoteVideo = (calls.remote?.getVideoTracks().some((t) => !t.muted) ?? false);
     const mics = this.devices.filter((d) => d.kind === "audioinput");
     const cams = this.devices.filter((d) => d.kind === "videoinput");
     return html`
       <div class="call-view ${hasRemoteVideo ? "has-video" : ""}" role="dialog" aria-label="Call with ${name}">
         <video id="remote-video" class="remote-video" autoplay playsinline aria-label="${name}'s video"></video>
+        <div class="call-face" aria-hidden="true" ?hidden=${hasRemoteVideo}><span class="avatar avatar-large">${initials(name)}</span></div>
         <video id="local-video" class="local-video" autoplay playsinline muted aria-label="Your video" ?hidden=${!calls.cameraOn && !calls.sharing}></video>
         <div class="call-head">
           <span class="call-title" id="call-title">${name}</span>
