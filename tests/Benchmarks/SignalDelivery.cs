@@ -18,7 +18,14 @@ public static partial class SignalDelivery
 {
     private const string Password = "bench password 1";
 
-    public static async Task RunAsync(AppCluster app, int users, int perSecond, TimeSpan duration)
+    /// <summary>Many users, signed in and connected, in contact pairs: user k and user k + half.</summary>
+    internal sealed record Crowd(Account[] Accounts, HubConnection[] Hubs, TimeSpan Created, TimeSpan SignedIn, TimeSpan Connected, long MemoryBefore, long MemoryAfter)
+    {
+        public int Half => Accounts.Length / 2;
+    }
+
+    /// <summary>Creates <paramref name="users"/> accounts, signs each in, connects a hub for each (<paramref name="wire"/> adds its handlers) and pairs them.</summary>
+    internal static async Task<Crowd> CrowdAsync(AppCluster app, int users, Action<HubConnection, int> wire)
     {
         var web = app.Webs[0].BaseAddress;
         var clock = Stopwatch.StartNew();
@@ -31,24 +38,19 @@ public static partial class SignalDelivery
         var signedIn = clock.Elapsed;
 
         var memoryBefore = app.Webs[0].ResidentBytes() + app.Silos.Sum(s => s.ResidentBytes());
-        var received = new ConcurrentDictionary<long, long>();
         var hubs = new HubConnection[users];
         await Parallel.ForEachAsync(Enumerable.Range(0, users), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
         {
             var hub = new HubConnectionBuilder().WithUrl(new Uri(web, "/hubs/session"), o => o.Cookies = cookies[i]).Build();
-            hub.On<JsonElement>("Signal", s =>
-            {
-                var payload = JsonDocument.Parse(s.GetProperty("payload").GetString()!);
-                received.TryAdd(payload.RootElement.GetProperty("seq").GetInt64(), Stopwatch.GetTimestamp());
-            });
             hub.On<JsonElement>("Presence", _ => { });
             hub.On("ContactsChanged", () => { });
+            wire(hub, i);
             await hub.StartAsync();
             hubs[i] = hub;
         });
         var connected = clock.Elapsed;
 
-        // Pairs: user k signals user k + half; make each pair contacts.
+        // Pairs: user k and user k + half are contacts.
         var half = users / 2;
         await Parallel.ForEachAsync(Enumerable.Range(0, half), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (k, _) =>
         {
@@ -69,6 +71,19 @@ public static partial class SignalDelivery
         GC.Collect();
         await TestWait.UntilAsync(async () => (await hubs[0].InvokeAsync<JsonElement>("GetContacts")).GetProperty("contacts").GetArrayLength() == 1, TimeSpan.FromSeconds(30), "the last pair is contacts");
         var memoryAfter = app.Webs[0].ResidentBytes() + app.Silos.Sum(s => s.ResidentBytes());
+        return new Crowd(accounts, hubs, created, signedIn, connected, memoryBefore, memoryAfter);
+    }
+
+    public static async Task RunAsync(AppCluster app, int users, int perSecond, TimeSpan duration)
+    {
+        var received = new ConcurrentDictionary<long, long>();
+        var crowd = await CrowdAsync(app, users, (hub, _) => hub.On<JsonElement>("Signal", s =>
+        {
+            var payload = JsonDocument.Parse(s.GetProperty("payload").GetString()!);
+            received.TryAdd(payload.RootElement.GetProperty("seq").GetInt64(), Stopwatch.GetTimestamp());
+        }));
+        var (accounts, hubs, created, signedIn, connected, memoryBefore, memoryAfter) = crowd;
+        var half = crowd.Half;
 
         // Warm-up, then the baseline and the signal runs, each paced at perSecond.
         await PacedAsync(perSecond, TimeSpan.FromSeconds(2), async (n, _) => await hubs[n % users].InvokeAsync<string>("WhoAmI"));
@@ -117,7 +132,7 @@ public static partial class SignalDelivery
     }
 
     /// <summary>Starts <paramref name="work"/> at a steady rate (not waiting for each to finish), then waits for all.</summary>
-    private static async Task<int> PacedAsync(int perSecond, TimeSpan duration, Func<int, long, Task> work)
+    internal static async Task<int> PacedAsync(int perSecond, TimeSpan duration, Func<int, long, Task> work)
     {
         var total = (int)(perSecond * duration.TotalSeconds);
         var started = new List<Task>(total);
@@ -140,7 +155,7 @@ public static partial class SignalDelivery
 
     private static long sequence;
 
-    private sealed record Account(Guid Id, string UserName);
+    internal sealed record Account(Guid Id, string UserName);
 
     /// <summary>
     /// Accounts straight into the Identity table, all with the password hash of one account signed up through
