@@ -23,6 +23,7 @@ public sealed partial class CallGrain(
     private readonly CallOptions settings = options.Value;
     private CallMachine machine = null!;
     private IGrainTimer? watch;
+    private IGrainReminder? backstop;
 
     private Guid Id => this.GetPrimaryKey();
 
@@ -62,7 +63,7 @@ public sealed partial class CallGrain(
         try
         {
             await state.WriteStateAsync();
-            await this.RegisterOrUpdateReminder(Backstop, settings.RingTimeout, settings.Backstop);
+            backstop = await this.RegisterOrUpdateReminder(Backstop, settings.RingTimeout, settings.Backstop);
             var ring = await User(callee).Ring(machine.View(Now));
             machine.Rang(ring, Now);
             if (ring is { Answer: RingAnswer.GiveWay, Other: { } other })
@@ -169,11 +170,13 @@ public sealed partial class CallGrain(
         }
     }
 
-    /// <summary>Saves the change, tells both users' grains, and once an ending was told, forgets the call.</summary>
+    /// <summary>
+    /// Saves the change and tells both users' grains. An ending is told first and then forgotten, with no write in
+    /// between; only when telling fails is the ending saved, for the reminder to tell it again.
+    /// </summary>
     private async Task<CallUpdate> ChangedAsync()
     {
         var view = machine.View(Now);
-        await state.WriteStateAsync();
         Watch();
         if (machine.IsEnded)
         {
@@ -181,6 +184,7 @@ public sealed partial class CallGrain(
         }
         else
         {
+            await state.WriteStateAsync();
             try
             {
                 await Task.WhenAll(Parties().Select(u => User(u).OnCallChanged(view)));
@@ -206,6 +210,7 @@ public sealed partial class CallGrain(
         {
             // The reminder tells them again; until then the call is kept.
             LogEndNotReported(error, Id);
+            await state.WriteStateAsync();
             return;
         }
 
@@ -233,10 +238,13 @@ public sealed partial class CallGrain(
 
     private async Task DropBackstopAsync()
     {
-        if (await this.GetReminder(Backstop) is { } reminder)
+        // The handle this activation registered, or after a restart the stored one.
+        if ((backstop ?? await this.GetReminder(Backstop)) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
         }
+
+        backstop = null;
     }
 
     private void Watch()
