@@ -36,8 +36,19 @@ export class Negotiator {
     };
   }
 
-  /** Applies an offer, answer or candidate from the other side. */
-  async onSignal(kind: string, payload: string): Promise<void> {
+  private applying: Promise<void> = Promise.resolve();
+
+  /**
+   * Applies an offer, answer or candidate from the other side, one after another in the order they came: a candidate
+   * that arrives while its offer is still being applied waits for it instead of failing for want of a description.
+   */
+  onSignal(kind: string, payload: string): Promise<void> {
+    const next = this.applying.then(() => this.apply(kind, payload));
+    this.applying = next.catch(() => undefined);
+    return next;
+  }
+
+  private async apply(kind: string, payload: string): Promise<void> {
     if (kind === "candidate") {
       try {
         await this.pc.addIceCandidate(JSON.parse(payload) as RTCIceCandidateInit);

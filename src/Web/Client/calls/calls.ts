@@ -58,7 +58,14 @@ export class Calls {
 
   constructor(private readonly hub: SessionLink, private readonly host: CallHost) {}
 
+  private sharedPreview: MediaStream | null = null;
+
+  /** What my small picture shows: the shared screen while sharing, else my camera. */
   get localStream(): MediaStream | null {
+    if (this.sharing && this.screenTrack) {
+      if (this.sharedPreview?.getVideoTracks()[0] !== this.screenTrack) this.sharedPreview = new MediaStream([this.screenTrack]);
+      return this.sharedPreview;
+    }
     return this.local;
   }
 

@@ -33,6 +33,13 @@ export interface MediaStats {
   at: number;
 }
 
+/** A call signal's payload: which link sent it, which it is for (null until that link was heard from), the SDP or ICE. */
+interface Envelope {
+  from: string;
+  to: string | null;
+  body: string;
+}
+
 export function rtcConfig(ice: IceConfig): RTCConfiguration {
   return {
     iceServers: ice.servers.map((s) => ({ urls: s.urls, ...(s.username ? { username: s.username } : {}), ...(s.credential ? { credential: s.credential } : {}) })),
@@ -42,6 +49,10 @@ export function rtcConfig(ice: IceConfig): RTCConfiguration {
 
 export class MediaLink {
   readonly pc: RTCPeerConnection;
+  /** This link, as the other side's link addresses it. */
+  readonly id = crypto.randomUUID();
+  /** The other side's link, once heard from. */
+  private remoteLink: string | null = null;
   private readonly negotiator: Negotiator;
   private interrupted: ReturnType<typeof setTimeout> | undefined;
   private current: MediaState = "connecting";
@@ -55,14 +66,27 @@ export class MediaLink {
     private readonly events: MediaEvents,
   ) {
     this.pc = new RTCPeerConnection(rtcConfig(ice));
-    for (const track of local.getTracks()) this.pc.addTrack(track, local);
-    // Both kinds can flow even when a side starts without a camera: turning it on later only swaps a track.
-    if (local.getVideoTracks().length === 0) this.pc.addTransceiver("video", { direction: "sendrecv" });
+    // Only the caller (impolite) offers first, with its tracks; the callee adds its own when that offer arrives, so the
+    // first negotiation never collides (a rolled-back offer in Chromium can leave the polite side's tracks on
+    // transceivers the answer does not use: no sound).
+    const addLocal = () => {
+      if (this.pc.getSenders().some((sender) => sender.track)) return;
+      for (const track of local.getTracks()) this.pc.addTrack(track, local);
+      // Both kinds can flow even when a side starts without a camera: turning it on later only swaps a track.
+      if (local.getVideoTracks().length === 0 && !this.pc.getTransceivers().some((t) => t.receiver.track.kind === "video")) {
+        this.pc.addTransceiver("video", { direction: "sendrecv" });
+      }
+    };
+    if (!polite) addLocal();
     this.pc.ontrack = ({ track }) => {
       this.remoteStream.addTrack(track);
       events.remote(this.remoteStream);
     };
-    this.negotiator = new Negotiator(this.pc, polite, events.signal, (err) => console.warn("could not make a call offer", err));
+    // Every signal names the link it comes from and the link it is for: after a reload rejoined the call, a late ICE
+    // restart from the other side's previous link (addressed to my previous link) never lands on this new one.
+    const send = (kind: "offer" | "answer" | "candidate", body: string) =>
+      events.signal(kind, JSON.stringify({ from: this.id, to: this.remoteLink, body } satisfies Envelope));
+    this.negotiator = new Negotiator(this.pc, polite, send, (err) => console.warn("could not make a call offer", err), addLocal);
     this.pc.onconnectionstatechange = () => this.onConnectionState();
   }
 
@@ -72,7 +96,12 @@ export class MediaLink {
 
   /** Applies an offer, answer or candidate from the other device of the call. */
   async onSignal(kind: string, payload: string): Promise<void> {
-    if (!this.closed) await this.negotiator.onSignal(kind, payload);
+    if (this.closed) return;
+    const envelope = JSON.parse(payload) as Envelope;
+    const forMe = envelope.to === this.id || (envelope.to === null && (this.remoteLink === null || envelope.from === this.remoteLink));
+    if (!forMe) return;
+    this.remoteLink ??= envelope.from;
+    await this.negotiator.onSignal(kind, envelope.body);
   }
 
   /** Puts <paramref name="track"/> on the sender of its kind (switching devices, camera on, screen share): no renegotiation. */
