@@ -87,11 +87,15 @@ public static class SiloExtensions
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(services => new CallClock(services.GetRequiredService<TimeProvider>()));
 
-        // Orleans refuses reminder periods under its minimum (a minute by default): a shorter backstop lowers it.
-        builder.Services.AddOptions<ReminderOptions>().Configure<IOptions<CallOptions>>((o, calls) =>
-            o.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(o.MinimumReminderPeriod.Ticks, calls.Value.Backstop.Ticks)));
+        builder.AllowReminderPeriod<CallOptions>(calls => calls.Backstop);
         return builder;
     }
+
+    /// <summary>Orleans refuses reminder periods under its minimum (a minute by default): a shorter configured period lowers it.</summary>
+    public static void AllowReminderPeriod<TOptions>(this IHostApplicationBuilder builder, Func<TOptions, TimeSpan> period)
+        where TOptions : class =>
+        builder.Services.AddOptions<ReminderOptions>().Configure<IOptions<TOptions>>((o, options) =>
+            o.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(o.MinimumReminderPeriod.Ticks, period(options.Value).Ticks)));
 
     /// <summary>Brings the Orleans tables and queries up to date before the silo joins the cluster.</summary>
     public static Task ApplySchemaAsync(this WebApplication app) =>

@@ -85,6 +85,10 @@ public sealed record CallUpdate(
 
     public bool IsLive => Phase != CallPhase.Ended;
 
+    /// <summary>Ended without an answer in a way the callee hears of as a missed call (missed, not available, cancelled, busy).</summary>
+    public bool IsMissedCall => Phase == CallPhase.Ended && ConnectedAt is null && CalleeSession is null
+        && Outcome is CallOutcome.Missed or CallOutcome.NotAvailable or CallOutcome.Cancelled or CallOutcome.Busy;
+
     public Guid Other(Guid me) => me == Caller ? Callee : Caller;
 }
 

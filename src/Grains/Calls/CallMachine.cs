@@ -12,8 +12,7 @@ public sealed class CallMachine(CallRecord record, CallOptions timings)
     public bool IsEnded => Record.Phase == CallPhase.Ended;
 
     /// <summary>Ended in a way the callee should hear of as a missed call.</summary>
-    public bool IsMissedByCallee => IsEnded && Record.CalleeReached && Record.ConnectedAt is null && Record.CalleeSession is null
-        && Record.Outcome is CallOutcome.Missed or CallOutcome.NotAvailable or CallOutcome.Cancelled or CallOutcome.Busy;
+    public bool IsMissedByCallee => Record.CalleeReached && View(Record.EndedAt ?? Record.StartedAt).IsMissedCall;
 
     /// <summary>Whether a timer should look at the clock: a deadline is pending.</summary>
     public bool HasDeadline => Record.Placed && !Record.Reported && Record.Phase is CallPhase.Ringing or CallPhase.Connecting or CallPhase.Reconnecting;

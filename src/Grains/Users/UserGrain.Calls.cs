@@ -106,16 +106,19 @@ public sealed partial class UserGrain
             state.State.Call = null;
         }
 
-        var missed = call.Callee == Me && call.ConnectedAt is null && call.CalleeSession is null && IsAccepted(call.Caller)
-            && call.Outcome is CallOutcome.Missed or CallOutcome.NotAvailable or CallOutcome.Cancelled or CallOutcome.Busy;
-        if (missed)
+        if (call.Callee == Me && call.IsMissedCall && IsAccepted(call.Caller))
         {
             var key = PendingOfferBook.Key(call.Caller, OfferKinds.Call);
             var count = state.State.PendingOffers.TryGetValue(key, out var offer) ? offer.Count : 0;
             PendingOfferBook.Set(state.State, call.Caller, OfferKinds.Call, Math.Min(count + 1, OfferKinds.MaxCount), 0, Now);
+            await SaveAndTellSessionsAsync();
+        }
+        else
+        {
+            // Nothing pending changed: no contact list for every session to fetch again.
+            await state.WriteStateAsync();
         }
 
-        await SaveAndTellSessionsAsync();
         TellSessions(call);
     }
 

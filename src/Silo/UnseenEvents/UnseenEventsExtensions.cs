@@ -1,7 +1,5 @@
 using Cybernet.Shared;
 
-using Microsoft.Extensions.Options;
-
 using Npgsql;
 
 namespace Cybernet.Silo.UnseenEvents;
@@ -16,10 +14,7 @@ public static class UnseenEventsExtensions
         builder.Services.AddSingleton<IUnseenEventStore, PostgresUnseenEventStore>();
         builder.Services.AddOptions<UnseenEventsOptions>().BindConfiguration(UnseenEventsOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
-
-        // Orleans refuses reminder periods under its minimum (a minute by default): a shorter backstop lowers it.
-        builder.Services.AddOptions<ReminderOptions>().Configure<IOptions<UnseenEventsOptions>>((o, unseen) =>
-            o.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(o.MinimumReminderPeriod.Ticks, unseen.Value.Backstop.Ticks)));
+        builder.AllowReminderPeriod<UnseenEventsOptions>(unseen => unseen.Backstop);
         return builder;
     }
 }

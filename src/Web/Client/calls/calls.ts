@@ -54,7 +54,6 @@ export class Calls {
   muted = false;
   cameraOn = false;
   sharing = false;
-  busy = false;
 
   constructor(private readonly hub: SessionLink, private readonly host: CallHost) {}
 
@@ -114,8 +113,6 @@ export class Calls {
 
   async start(peer: string, video: boolean): Promise<void> {
     if (this.call && this.call.phase !== "ended") return;
-    this.busy = true;
-    this.host.changed();
     try {
       await this.ensureLocal(video);
       const call = await this.hub.startCall(peer, video);
@@ -124,9 +121,6 @@ export class Calls {
     } catch (err) {
       this.dropLocal();
       this.notice(null, errorText(err));
-    } finally {
-      this.busy = false;
-      this.host.changed();
     }
   }
 
