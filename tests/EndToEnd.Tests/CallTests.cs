@@ -102,6 +102,7 @@ public sealed class CallTests(BrowserFixture fixture)
         await Assertions.Expect(Layer(bob)).ToHaveAttributeAsync("data-screen", "incoming", Soon);
         await bob.Page.ClickAsync("button[data-action=decline]");
         await Assertions.Expect(Status(alice)).ToHaveTextAsync("Declined.", new() { Timeout = Person.Patience });
+        await alice.Page.ScreenshotAsync(new() { Path = Shot("call-declined.png") });
         await Assertions.Expect(Layer(bobPhone)).ToHaveAttributeAsync("data-screen", "ended", new() { Timeout = 2_000 });
     }
 
@@ -258,4 +259,143 @@ public sealed class CallTests(BrowserFixture fixture)
             Assert.True(box.X >= 0 && box.X + box.Width <= 360 && box.Y + box.Height <= 740, $"a control is off screen: {await control.InnerTextAsync()}");
         }
     }
+
+    /// <summary>Counts, in the page, every time its call layer shows an incoming call: a ring that must never come.</summary>
+    private static Task WatchRingsAsync(Person p) => p.Page.EvaluateAsync("""
+        () => {
+          const layer = document.getElementById('call-layer');
+          window.rings = layer.dataset.screen === 'incoming' ? 1 : 0;
+          new MutationObserver(() => { if (layer.dataset.screen === 'incoming') window.rings++; }).observe(layer, { attributes: true });
+        }
+        """);
+
+    private static Task<int> RingsAsync(Person p) => p.Page.EvaluateAsync<int>("() => window.rings");
+
+    [Fact]
+    public async Task A_third_caller_hears_busy_at_once_and_nothing_rings_in_the_call()
+    {
+        var (alice, bob) = await PairAsync();
+        await using var a = alice;
+        await using var b = bob;
+        await using var carol = await Person.SignUpAsync(fixture.Browser, fixture.Web, "carol", "Carol Singer");
+        await carol.BefriendAsync(bob);
+        await alice.Page.ClickAsync("#call-audio");
+        await bob.Page.ClickAsync("button[data-action=answer-audio]", new() { Timeout = Person.Patience });
+        await ConnectedAsync(alice, bob, video: false);
+        await WatchRingsAsync(bob);
+
+        await carol.OpenConversationAsync("Bob Builder");
+        await carol.Page.ClickAsync("#call-video");
+        await Assertions.Expect(Status(carol)).ToHaveTextAsync("Busy: they are in another call.", new() { Timeout = 5_000 });
+        await carol.Page.ScreenshotAsync(new() { Path = Shot("call-busy.png") });
+
+        // Bob's call goes on untouched; he learns afterwards that Carol called (a missed call on her row).
+        await Assertions.Expect(bob.ContactRow("Carol Singer").Locator("[data-role=missed-calls]")).ToHaveTextAsync("1", new() { Timeout = Person.Patience });
+        Assert.Equal(0, await RingsAsync(bob));
+        await Assertions.Expect(Layer(bob)).ToHaveAttributeAsync("data-screen", "active");
+        await MediaFlowsAsync(bob, video: false);
+        await MediaFlowsAsync(alice, video: false);
+    }
+
+    [Fact]
+    public async Task A_blocked_user_and_a_stranger_never_ring_and_each_caller_sees_what_a_non_answer_looks_like()
+    {
+        var (alice, bob) = await PairAsync();
+        await using var a = alice;
+        await using var b = bob;
+        await using var mallory = await Person.SignUpAsync(fixture.Browser, fixture.Web, "mallory", "Mallory Stranger");
+        await WatchRingsAsync(bob);
+
+        // A stranger, calling Bob by id as a tampered client could (no button offers it), is told so; nothing rings.
+        var bobId = await bob.Page.EvaluateAsync<string>("() => document.getElementById('app').dataset.userId");
+        await mallory.Page.EvaluateAsync("id => window.cybernetDebug.call(id, false)", bobId);
+        await Assertions.Expect(Status(mallory)).ToHaveTextAsync("You can only call your contacts.", new() { Timeout = Person.Patience });
+
+        // Bob blocks Alice. Her call rings on her side as if unanswered, and ends as "No answer." at the timeout.
+        await bob.ContactRow("Alice Liddell").Locator(".menu-button").ClickAsync();
+        await bob.Page.Locator(".menu-item", new() { HasText = "Block" }).ClickAsync();
+        await Assertions.Expect(bob.Page.Locator("#blocked li")).ToHaveCountAsync(1, new() { Timeout = Person.Patience });
+        await alice.Page.ClickAsync("#call-audio");
+        await Assertions.Expect(Layer(alice)).ToHaveAttributeAsync("data-screen", "outgoing", Soon);
+        await fixture.App!.AdvanceCallClockAsync(TimeSpan.FromSeconds(61));
+        await Assertions.Expect(Status(alice)).ToHaveTextAsync("No answer.", new() { Timeout = 5_000 });
+
+        Assert.Equal(0, await RingsAsync(bob));
+        await Assertions.Expect(bob.Page.Locator("#pending-list li[data-kind=call]")).ToHaveCountAsync(0);
+        await Assertions.Expect(bob.Page.Locator("[data-role=missed-calls]")).ToHaveCountAsync(0);
+    }
+
+    private static async Task<JsonElement[]> LocalTracksAsync(Person p) =>
+        [.. (await p.Page.EvaluateAsync<JsonElement>("() => window.cybernetDebug.callLocal()")).EnumerateArray()];
+
+    private static ILocator Face(Person p) => p.Page.Locator(".call-view .call-face");
+
+    [Fact]
+    public async Task Camera_off_releases_the_camera_and_shows_a_face_and_devices_switch_in_the_same_call()
+    {
+        var (alice, bob) = await PairAsync();
+        await using var a = alice;
+        await using var b = bob;
+        await alice.Page.ClickAsync("#call-video");
+        await bob.Page.ClickAsync("button[data-action=answer-video]", new() { Timeout = Person.Patience });
+        await ConnectedAsync(alice, bob, video: true);
+        await Assertions.Expect(Face(bob)).ToBeHiddenAsync(new() { Timeout = Person.Patience });
+
+        // Off: Alice's camera is released (no live video track: the light goes out), Bob sees her face, not a frozen frame.
+        await alice.Page.ClickAsync("button[data-action=camera]");
+        await Assertions.Expect(alice.Page.Locator("button[data-action=camera]")).ToHaveAttributeAsync("aria-pressed", "false");
+        await TestWait.UntilAsync(async () => !(await LocalTracksAsync(alice)).Any(t => t.GetProperty("kind").GetString() == "video" && t.GetProperty("live").GetBoolean()),
+            TimeSpan.FromSeconds(10), "Alice's camera is released");
+        await Assertions.Expect(Face(bob)).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        await bob.Page.ScreenshotAsync(new() { Path = Shot("call-camera-off.png") });
+        await MediaFlowsAsync(bob, video: false);
+
+        // On again: Bob decodes her video again.
+        await alice.Page.ClickAsync("button[data-action=camera]");
+        await Assertions.Expect(alice.Page.Locator("button[data-action=camera]")).ToHaveAttributeAsync("aria-pressed", "true");
+        await Assertions.Expect(Face(bob)).ToBeHiddenAsync(new() { Timeout = 10_000 });
+        await MediaFlowsAsync(bob, video: true);
+
+        // Another camera and another microphone, mid-call: what Alice sends comes from them, and Bob still receives both.
+        await alice.Page.SelectOptionAsync("#camera-select", new SelectOptionValue { Label = "fake_device_1" });
+        await alice.Page.SelectOptionAsync("#mic-select", new SelectOptionValue { Label = "Fake Audio Input 1" });
+        await TestWait.UntilAsync(async () =>
+        {
+            var labels = (await LocalTracksAsync(alice)).Where(t => t.GetProperty("live").GetBoolean()).Select(t => t.GetProperty("label").GetString()).ToList();
+            return labels.Contains("fake_device_1") && labels.Contains("Fake Audio Input 1") && labels.Count == 2;
+        }, TimeSpan.FromSeconds(10), "Alice sends from the camera and microphone she picked, and only from them");
+        await MediaFlowsAsync(bob, video: true);
+        await Assertions.Expect(Status(bob)).ToHaveAttributeAsync("data-phase", "connected");
+    }
+
+    [Fact]
+    public async Task A_peer_that_vanishes_mid_call_makes_the_other_restart_ice_say_reconnecting_and_end_as_connection_lost()
+    {
+        var (alice, bob) = await PairAsync();
+        await using var a = alice;
+        await using var b = bob;
+        await alice.Page.ClickAsync("#call-video");
+        await bob.Page.ClickAsync("button[data-action=answer-video]", new() { Timeout = Person.Patience });
+        await ConnectedAsync(alice, bob, video: true);
+
+        // Bob's tab dies without a word (its renderer crashes: no hang-up, no goodbye on the socket).
+        var cdp = await bob.Context.NewCDPSessionAsync(bob.Page);
+        _ = cdp.SendAsync("Page.crash");
+        await Assertions.Expect(Status(alice)).ToHaveTextAsync("Reconnecting…", new() { Timeout = Person.Patience });
+
+        // Alice's media link notices the silence and restarts ICE by itself (fresh ICE servers each time).
+        await TestWait.UntilAsync(async () =>
+            (await alice.Page.EvaluateAsync<JsonElement>("() => window.cybernetDebug.callStats()")) is { ValueKind: JsonValueKind.Object } s
+            && s.GetProperty("iceRestarts").GetInt32() > 0,
+            TimeSpan.FromSeconds(30), "Alice's media link restarts ICE");
+        await Assertions.Expect(Status(alice)).ToHaveAttributeAsync("data-phase", "reconnecting");
+
+        // 30 s without Bob (the server's clock, moved): the call ends as lost, said so, and listed so.
+        await fixture.App!.AdvanceCallClockAsync(TimeSpan.FromSeconds(31));
+        await Assertions.Expect(Status(alice)).ToHaveTextAsync("The call failed: the connection was lost.", new() { Timeout = 5_000 });
+        await alice.Page.ScreenshotAsync(new() { Path = Shot("call-connection-lost.png") });
+        await Assertions.Expect(alice.Page.Locator("#call-history li").First).ToHaveAttributeAsync("data-outcome", "failed", Soon);
+        await Assertions.Expect(alice.Page.Locator("#call-history li").First).ToContainTextAsync("the connection was lost");
+    }
 }
+

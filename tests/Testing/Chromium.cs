@@ -11,7 +11,7 @@ public static class Chromium
     [
         "--no-sandbox", "--disable-gpu", "--disable-features=WebRtcHideLocalIpsWithMdns",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream=device-count=2",
     ];
 
     public static Task<IBrowser> LaunchAsync(IPlaywright playwright) =>

@@ -193,12 +193,21 @@ class App {
     // A closing tab closes its connections: the other side learns at once (a file transfer shows "connection lost"
     // and waits to resume) instead of after ICE gives up half a minute later.
     window.addEventListener("pagehide", () => this.peers.dropEverything());
-    // For end-to-end tests and benchmarks: cut every link to a peer, as a network drop would; try other file tunings.
+    // For end-to-end tests and benchmarks: cut every link to a peer, as a network drop would; try other file tunings;
+    // what a call receives and sends; a call placed as a tampered client would (to anyone, button or not); one bare
+    // hub round trip.
     (window as unknown as { cybernetDebug: unknown }).cybernetDebug = {
       dropLinks: (peer: string) => this.peers.dropAll(peer),
       tuning: FILE_TUNING,
       stats: FILE_STATS,
       callStats: () => this.calls.lastStats,
+      callLocal: () => this.calls.localTracks(),
+      call: (userId: string, video: boolean) => this.calls.start(userId, video),
+      hubRoundTrip: async () => {
+        const t0 = performance.now();
+        await this.hub.whoAmI();
+        return performance.now() - t0;
+      },
     };
   }
 

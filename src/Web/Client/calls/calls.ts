@@ -36,9 +36,16 @@ export class Calls {
   private media: MediaLink | null = null;
   /** The other party's session the media link was made for: a rejoin there needs a new link. */
   private mediaPeerSession = "";
+  /** The call the media link belongs to. */
+  private mediaCallId = "";
+  /** Signals of a link made while ringing, held until the device that answers is known. */
+  private outbox: { kind: "offer" | "answer" | "candidate"; payload: string }[] = [];
+  private sending: Promise<void> = Promise.resolve();
   private local: MediaStream | null = null;
   private camera: MediaStreamTrack | null = null;
   private screenTrack: MediaStreamTrack | null = null;
+  /** Devices picked in this call's view, used when the camera comes on again. */
+  private readonly chosen = { audio: "", video: "" };
   private readonly early: IncomingCallSignal[] = [];
   private readonly ringtone = new Ringtone();
   private readonly meter = new QualityMeter();
@@ -54,6 +61,9 @@ export class Calls {
   muted = false;
   cameraOn = false;
   sharing = false;
+  /** A passing word in the call view, or null. */
+  hint: string | null = null;
+  private hintTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly hub: SessionLink, private readonly host: CallHost) {}
 
@@ -66,6 +76,11 @@ export class Calls {
       return this.sharedPreview;
     }
     return this.local;
+  }
+
+  /** What this device sends in the call: each track's kind, device label and whether it is live (for tests). */
+  localTracks(): { kind: string; label: string; live: boolean }[] {
+    return (this.local?.getTracks() ?? []).map((t) => ({ kind: t.kind, label: t.label, live: t.readyState === "live" }));
   }
 
   get lastStats(): MediaStats | null {
@@ -128,16 +143,14 @@ export class Calls {
     const call = this.call;
     if (!call || call.phase !== "ringing") return;
     this.ringtone.stop();
-    try {
-      await this.ensureLocal(video);
-    } catch (err) {
-      await this.hub.reportCall(call.callId, "failed", "media-refused").catch(() => undefined);
-      this.notice(call, errorText(err));
-      return;
-    }
+    // Opening the microphone (and camera) and answering overlap; the media link waits for both, and says so if the
+    // devices cannot be used (the call then ends as failed, the caller told why).
+    const local = this.ensureLocal(video);
+    local.catch(() => undefined);
     try {
       this.onCall(await this.hub.answerCall(call.callId));
     } catch (err) {
+      await local.catch(() => undefined);
       this.dropLocal();
       this.notice(call, errorText(err));
     }
@@ -160,22 +173,33 @@ export class Calls {
     this.host.changed();
   }
 
+  /** Camera off releases the device (its light goes out) and the other side sees my face; on opens it again. */
   async toggleCamera(): Promise<void> {
-    if (!this.media) return;
+    if (!this.media || !this.local) return;
     if (this.cameraOn) {
       this.cameraOn = false;
-      if (this.camera) this.camera.enabled = false;
-    } else {
-      if (!this.camera) {
-        const stream = await navigator.mediaDevices.getUserMedia({ video: true });
-        this.camera = stream.getVideoTracks()[0] ?? null;
-        if (this.camera) this.local?.addTrack(this.camera);
-      }
       if (this.camera) {
-        this.camera.enabled = true;
-        this.cameraOn = true;
-        if (!this.sharing) await this.media.useTrack("video", this.camera);
+        this.local.removeTrack(this.camera);
+        this.camera.stop();
+        this.camera = null;
       }
+      if (!this.sharing) await this.media.useTrack("video", null);
+    } else {
+      let track: MediaStreamTrack | undefined;
+      try {
+        track = (await navigator.mediaDevices.getUserMedia({ video: this.chosen.video ? { deviceId: { exact: this.chosen.video } } : true })).getVideoTracks()[0];
+      } catch (err) {
+        this.tell(mediaErrorText(err, true));
+        return;
+      }
+      if (!track || !this.media || !this.local) {
+        track?.stop();
+        return;
+      }
+      this.camera = track;
+      this.local.addTrack(track);
+      this.cameraOn = true;
+      if (!this.sharing) await this.media.useTrack("video", track);
     }
     this.host.changed();
   }
@@ -197,12 +221,28 @@ export class Calls {
     this.host.changed();
   }
 
-  /** Switches the microphone or camera to another device, without renegotiating. */
+  /** The device in use (or chosen for when the camera comes on) of a kind, "" for the browser's default. */
+  deviceOf(kind: "audio" | "video"): string {
+    const track = kind === "audio" ? this.local?.getAudioTracks()[0] : this.camera;
+    return track?.getSettings().deviceId ?? this.chosen[kind];
+  }
+
+  /** Switches the microphone or camera to another device, without renegotiating; a camera that is off only remembers it. */
   async useDevice(kind: "audio" | "video", deviceId: string): Promise<void> {
-    if (!this.media || !this.local) return;
-    const stream = await navigator.mediaDevices.getUserMedia(kind === "audio" ? { audio: { deviceId: { exact: deviceId } } } : { video: { deviceId: { exact: deviceId } } });
-    const track = (kind === "audio" ? stream.getAudioTracks() : stream.getVideoTracks())[0];
-    if (!track) return;
+    this.chosen[kind] = deviceId;
+    if (!this.media || !this.local || (kind === "video" && !this.cameraOn)) return;
+    let track: MediaStreamTrack | undefined;
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia(kind === "audio" ? { audio: { deviceId: { exact: deviceId } } } : { video: { deviceId: { exact: deviceId } } });
+      track = (kind === "audio" ? stream.getAudioTracks() : stream.getVideoTracks())[0];
+    } catch (err) {
+      this.tell(mediaErrorText(err, kind === "video"));
+      return;
+    }
+    if (!track || !this.media || !this.local) {
+      track?.stop();
+      return;
+    }
     const old = kind === "audio" ? this.local.getAudioTracks()[0] : this.camera;
     if (old) {
       this.local.removeTrack(old);
@@ -210,10 +250,7 @@ export class Calls {
     }
     this.local.addTrack(track);
     if (kind === "audio") track.enabled = !this.muted;
-    else {
-      this.camera = track;
-      track.enabled = this.cameraOn;
-    }
+    else this.camera = track;
     if (kind === "audio" || !this.sharing) await this.media.useTrack(kind, track);
     this.host.changed();
   }
@@ -233,6 +270,7 @@ export class Calls {
     }
     if (c.phase === "ringing" && c.callee === this.host.me) this.ringtone.start();
     else this.ringtone.stop();
+    if (c.phase === "ringing" && c.caller === this.host.me) this.prepare(c);
     if (c.phase !== "ringing" && this.isMine(c)) {
       sessionStorage.setItem(REJOIN_KEY, c.callId);
       void this.ensureMedia(c);
@@ -269,7 +307,9 @@ export class Calls {
   private async openLocal(video: boolean): Promise<void> {
     if (!navigator.mediaDevices?.getUserMedia) throw new Error("This browser cannot use a microphone here.");
     try {
-      this.local = await navigator.mediaDevices.getUserMedia({ audio: true, video });
+      // The devices picked in an earlier call of this tab, if they are still there.
+      const pick = (id: string) => (id ? { deviceId: { ideal: id } } : true);
+      this.local = await navigator.mediaDevices.getUserMedia({ audio: pick(this.chosen.audio), video: video && pick(this.chosen.video) });
     } catch (err) {
       throw new Error(mediaErrorText(err, video));
     }
@@ -282,6 +322,11 @@ export class Calls {
     const theirSession = c.caller === this.host.me ? c.calleeSession! : c.callerSession;
     // Claimed before the first await: an update and a hub answer arriving together set up one link, not two.
     if (this.mediaPeerSession === theirSession) return;
+    if (this.media && this.mediaCallId === c.callId && this.mediaPeerSession === "") {
+      // The link made while it rang: its offer is ready; it goes to the device that answered, now.
+      this.bind(theirSession);
+      return;
+    }
     this.closeMedia();
     this.mediaPeerSession = theirSession;
     try {
@@ -292,10 +337,34 @@ export class Calls {
       return;
     }
     if (this.mediaPeerSession !== theirSession || this.call?.callId !== c.callId || this.call.phase === "ended") return;
+    this.openMedia(c);
+    this.bind(theirSession);
+  }
+
+  /**
+   * While my call rings, the placing device makes its media link at once (its offer and candidates ready, held here),
+   * so the answer only waits for them to travel: the offer is not made after the answer, it is sent.
+   */
+  private prepare(c: CallInfo): void {
+    if (this.media || !this.local || c.callerSession !== this.host.session()) return;
+    this.openMedia(c);
+  }
+
+  /** A media link for call <paramref name="c"/> whose signals wait in order until it is bound to the other device. */
+  private openMedia(c: CallInfo): void {
     const callId = c.callId;
+    this.mediaCallId = callId;
+    this.outbox = [];
     // The callee is polite: when both offer at once, the callee's offer gives way.
-    this.media = new MediaLink(c.callee === this.host.me, this.host.ice(), this.local!, {
-      signal: (kind, payload) => this.hub.sendCallSignal(callId, kind, payload),
+    const link = new MediaLink(c.callee === this.host.me, this.host.ice(), this.local!, {
+      signal: (kind, payload) => {
+        if (this.media !== link) return Promise.resolve();
+        if (this.mediaPeerSession === "") {
+          this.outbox.push({ kind, payload });
+          return Promise.resolve();
+        }
+        return this.send(callId, kind, payload);
+      },
       remote: (stream) => {
         this.remote = stream;
         this.host.changed();
@@ -306,10 +375,25 @@ export class Calls {
       },
       freshIce: () => this.host.freshIce(),
     });
+    this.media = link;
+  }
+
+  /** The other device of the call is known: what the link held goes out, in order, and what came early goes in. */
+  private bind(theirSession: string): void {
+    const link = this.media!;
+    const callId = this.mediaCallId;
+    this.mediaPeerSession = theirSession;
+    for (const { kind, payload } of this.outbox.splice(0)) void this.send(callId, kind, payload);
     // Signals that came before this link, from the session it is for; older ones (a session gone) are dropped.
-    for (const s of this.early.splice(0).filter((x) => x.callId === callId && x.fromSession === theirSession)) void this.media.onSignal(s.kind, s.payload).catch(() => undefined);
+    for (const s of this.early.splice(0).filter((x) => x.callId === callId && x.fromSession === theirSession)) void link.onSignal(s.kind, s.payload).catch(() => undefined);
     clearInterval(this.statsTimer);
     this.statsTimer = setInterval(() => void this.sample(), 1000);
+  }
+
+  /** Call signals leave one after another, in the order the link made them. */
+  private send(callId: string, kind: "offer" | "answer" | "candidate", payload: string): Promise<void> {
+    this.sending = this.sending.then(() => this.hub.sendCallSignal(callId, kind, payload)).catch((err) => console.warn("call signal not sent", err));
+    return this.sending;
   }
 
   private async sample(): Promise<void> {
@@ -354,6 +438,17 @@ export class Calls {
     await this.host.remember(entryFor(c, this.host.me, this.host.session()));
   }
 
+  /** A word in the call view that goes by itself (a camera that would not open): the call goes on. */
+  private tell(text: string): void {
+    this.hint = text;
+    clearTimeout(this.hintTimer);
+    this.hintTimer = setTimeout(() => {
+      this.hint = null;
+      this.host.changed();
+    }, ENDED_SHOWN_MS);
+    this.host.changed();
+  }
+
   private notice(call: CallInfo | null, text: string): void {
     this.ended = { call, text, until: Date.now() + ENDED_SHOWN_MS };
     setTimeout(() => this.host.changed(), ENDED_SHOWN_MS + 50);
@@ -366,6 +461,8 @@ export class Calls {
     this.media?.close();
     this.media = null;
     this.mediaPeerSession = "";
+    this.mediaCallId = "";
+    this.outbox = [];
     this.remote = null;
     this.last = null;
     this.path = null;

@@ -26,7 +26,7 @@ test("a call nobody answered is missed for the callee and no answer for the call
   const missed = { ...base, outcome: "missed" as const, calleeSession: null, connectedAt: null };
   assert.equal(describeEntry(entryFor(missed, "bob", "bob-laptop")), "Missed video call");
   assert.equal(entryFor(missed, "bob", "bob-laptop").elsewhere, false, "every device of the callee missed it");
-  assert.equal(describeEntry(entryFor(missed, "alice", "alice-tab")), "No answer");
+  assert.equal(describeEntry(entryFor(missed, "alice", "alice-tab")), "Outgoing video call: no answer");
   const failed = { ...base, outcome: "failed" as const, failure: "never-connected" as const, connectedAt: null };
   assert.match(describeEntry(entryFor(failed, "alice", "alice-tab")), /blocked a direct connection/);
 });

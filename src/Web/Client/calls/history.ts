@@ -38,20 +38,21 @@ export function entryFor(call: CallInfo, me: string, mySession: string): CallEnt
 /** "Missed call", "Outgoing video call, 2:05", "Answered on another device"... */
 export function describeEntry(e: CallEntry): string {
   const kind = e.video ? "video call" : "call";
+  const outgoing = `Outgoing ${kind}`;
   if (e.elsewhere) return e.dir === "in" ? `Answered on another device` : `Call from another device`;
   switch (e.outcome) {
     case "completed":
       return `${e.dir === "out" ? "Outgoing" : "Incoming"} ${kind}, ${duration(e.seconds)}`;
     case "missed":
-      return e.dir === "in" ? `Missed ${kind}` : `No answer`;
+      return e.dir === "in" ? `Missed ${kind}` : `${outgoing}: no answer`;
     case "declined":
-      return e.dir === "in" ? `Declined ${kind}` : `Declined`;
+      return e.dir === "in" ? `Declined ${kind}` : `${outgoing}: declined`;
     case "busy":
-      return e.dir === "in" ? `Missed ${kind} (you were in another call)` : `Busy`;
+      return e.dir === "in" ? `Missed ${kind} (you were in another call)` : `${outgoing}: busy`;
     case "cancelled":
-      return e.dir === "in" ? `Missed ${kind}` : `Cancelled`;
+      return e.dir === "in" ? `Missed ${kind}` : `${outgoing}: cancelled`;
     case "not-available":
-      return e.dir === "in" ? `Missed ${kind}` : `Not available`;
+      return e.dir === "in" ? `Missed ${kind}` : `${outgoing}: not available`;
     case "merged":
       return `Both called at once: joined`;
     case "failed":

@@ -28,6 +28,8 @@ export interface MediaStats {
   packetsLost: number;
   packetsReceived: number;
   rttMs: number | null;
+  /** ICE restarts this link made (each with fresh ICE servers). */
+  iceRestarts: number;
   /** "direct", "relayed" (UDP) or "relayed-tcp" (TURN over TCP or TLS); null until a pair is chosen. */
   path: "direct" | "relayed" | "relayed-tcp" | null;
   at: number;
@@ -58,6 +60,7 @@ export class MediaLink {
   private current: MediaState = "connecting";
   private readonly remoteStream = new MediaStream();
   private closed = false;
+  private restarts = 0;
 
   constructor(
     readonly polite: boolean,
@@ -80,6 +83,8 @@ export class MediaLink {
     if (!polite) addLocal();
     this.pc.ontrack = ({ track }) => {
       this.remoteStream.addTrack(track);
+      // The other side turning its camera off stops its sending (a renegotiation): the track mutes, the view shows a face.
+      track.onmute = track.onunmute = () => events.remote(this.remoteStream);
       events.remote(this.remoteStream);
     };
     // Every signal names the link it comes from and the link it is for: after a reload rejoined the call, a late ICE
@@ -104,17 +109,22 @@ export class MediaLink {
     await this.negotiator.onSignal(kind, envelope.body);
   }
 
-  /** Puts <paramref name="track"/> on the sender of its kind (switching devices, camera on, screen share): no renegotiation. */
+  /**
+   * Puts <paramref name="track"/> on the sender of its kind. Switching devices or sharing the screen only swaps the
+   * track; no track (camera off) stops sending, and a track again starts it: those two renegotiate, so the other side's
+   * track mutes and unmutes instead of freezing on the last frame.
+   */
   async useTrack(kind: "audio" | "video", track: MediaStreamTrack | null): Promise<void> {
     const transceiver = this.pc.getTransceivers().find((t) => t.receiver.track.kind === kind);
     if (!transceiver) return;
     await transceiver.sender.replaceTrack(track);
-    if (track && transceiver.direction !== "sendrecv") transceiver.direction = "sendrecv";
+    const direction = track ? "sendrecv" : "recvonly";
+    if (transceiver.direction !== direction) transceiver.direction = direction;
   }
 
   async stats(): Promise<MediaStats> {
     const report = await this.pc.getStats();
-    const out: MediaStats = { framesDecoded: 0, frameWidth: 0, frameHeight: 0, totalSamplesReceived: 0, bytesReceived: 0, packetsLost: 0, packetsReceived: 0, rttMs: null, path: null, at: performance.now() };
+    const out: MediaStats = { framesDecoded: 0, frameWidth: 0, frameHeight: 0, totalSamplesReceived: 0, bytesReceived: 0, packetsLost: 0, packetsReceived: 0, rttMs: null, path: null, iceRestarts: this.restarts, at: performance.now() };
     let pairId: string | undefined;
     report.forEach((s: Record<string, unknown>) => {
       if (s["type"] === "inbound-rtp") {
@@ -172,6 +182,8 @@ export class MediaLink {
     } catch {
       // The old servers will do.
     }
+    if (this.closed) return;
+    this.restarts++;
     this.pc.restartIce();
   }
 

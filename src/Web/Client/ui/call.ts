@@ -114,17 +114,18 @@ export class CallView {
           <span id="call-quality" class="call-quality" data-quality=${calls.quality} title="Connection quality">${calls.quality === "poor" ? "Poor connection" : ""}</span>
           <span id="call-path" class="call-path" data-path=${calls.path ?? ""}>${calls.path ? PATH_LABEL[calls.path] : ""}</span>
         </div>
+        <p id="call-hint" class="call-hint" role="status" ?hidden=${!calls.hint}>${calls.hint ?? ""}</p>
         <div class="call-controls" role="toolbar" aria-label="Call controls">
           <button class="btn btn-round" type="button" data-action="mute" aria-pressed=${calls.muted ? "true" : "false"} data-autofocus @click=${() => this.actions.mute()}>Mute</button>
           <button class="btn btn-round" type="button" data-action="camera" aria-pressed=${calls.cameraOn ? "true" : "false"} @click=${() => this.actions.camera()}>Camera</button>
           <button class="btn btn-round" type="button" data-action="screen" aria-pressed=${calls.sharing ? "true" : "false"} ?hidden=${!navigator.mediaDevices?.getDisplayMedia} @click=${() => this.actions.screen()}>Share screen</button>
           ${mics.length > 1 ? html`<label class="visually-hidden" for="mic-select">Microphone</label>
             <select id="mic-select" class="device-select" @change=${(e: Event) => this.actions.device("audio", (e.target as HTMLSelectElement).value)}>
-              ${mics.map((d, i) => html`<option value=${d.deviceId}>${d.label || `Microphone ${i + 1}`}</option>`)}
+              ${mics.map((d, i) => html`<option value=${d.deviceId} ?selected=${d.deviceId === calls.deviceOf("audio")}>${d.label || `Microphone ${i + 1}`}</option>`)}
             </select>` : nothing}
           ${cams.length > 1 ? html`<label class="visually-hidden" for="camera-select">Camera</label>
             <select id="camera-select" class="device-select" @change=${(e: Event) => this.actions.device("video", (e.target as HTMLSelectElement).value)}>
-              ${cams.map((d, i) => html`<option value=${d.deviceId}>${d.label || `Camera ${i + 1}`}</option>`)}
+              ${cams.map((d, i) => html`<option value=${d.deviceId} ?selected=${d.deviceId === calls.deviceOf("video")}>${d.label || `Camera ${i + 1}`}</option>`)}
             </select>` : nothing}
           <button class="btn btn-round btn-danger" type="button" data-action="hang-up" @click=${() => this.actions.hangUp()}>Hang up</button>
         </div>
