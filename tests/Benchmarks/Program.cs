@@ -6,6 +6,7 @@ using Cybernet.Testing;
 //   digests: [--users N (10000)] [--kill-users N (2000)] [--kill-after N (500)]
 //   channels: [--mib N (512)] [--runs N (3)]: bare transfers over 1, 2 and 4 channels of one connection
 //   calls: [--users N (5000)] [--rate N (50)] [--seconds N (10)] [--rounds N (3)]: call setups (ring, answer, hang up) against a bare hub round trip
+//   calls-browser: [--tries N (20)]: click Call -> ring, Accept -> first remote frame, between two Chromium processes
 //   files: [--mib N (1024)] [--runs N (3)] [--chunk BYTES] [--checkpoint-mib N] [--window-mib N] (default: the product's)
 int Option(string name, int fallback)
 {
@@ -14,9 +15,9 @@ int Option(string name, int fallback)
 }
 
 var what = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)) ?? "messaging";
-if (what is not ("messaging" or "browser" or "signals" or "digests" or "files" or "channels" or "calls"))
+if (what is not ("messaging" or "browser" or "signals" or "digests" or "files" or "channels" or "calls" or "calls-browser"))
 {
-    Console.Error.WriteLine($"unknown benchmark '{what}'; known: messaging (= browser + signals), browser, signals, digests, files, channels, calls");
+    Console.Error.WriteLine($"unknown benchmark '{what}'; known: messaging (= browser + signals), browser, signals, digests, files, channels, calls, calls-browser");
     return 2;
 }
 
@@ -51,6 +52,12 @@ if (what is "calls")
 {
     await using var app = await AppCluster.StartAsync(silos: 1, webs: 1);
     await CallSetup.RunAsync(app, Option("--users", 5000), Option("--rate", 50), TimeSpan.FromSeconds(Option("--seconds", 10)), Option("--rounds", 3));
+}
+
+if (what is "calls-browser")
+{
+    await using var app = await AppCluster.StartAsync(silos: 1, webs: 1);
+    await CallBrowser.RunAsync(app, Option("--tries", 20));
 }
 
 if (what is "digests")

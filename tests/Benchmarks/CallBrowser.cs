@@ -1,0 +1,236 @@
+using System.Globalization;
+using System.Text.Json;
+using Cybernet.Testing;
+using Microsoft.Playwright;
+
+namespace Cybernet.Benchmarks;
+
+/// <summary>
+/// Call set-up as a person sees it, between two Chromium processes on loopback: the click on Call to the ring on the
+/// callee's screen, and the click on Accept to the first remote video frame on each side; with where the time goes.
+/// Baselines in the same run: one bare hub round trip from the caller's page (the floor of a ring through the server),
+/// and a bare call inside one page (camera opened, two RTCPeerConnections signalled by direct calls, first frame shown):
+/// the floor of what WebRTC itself costs on this machine.
+/// </summary>
+public static class CallBrowser
+{
+    // Before any script of ours: stamps (epoch ms, sub-millisecond) of what the call's media link does, for the breakdown.
+    // Only connections made after "arm" count: the data link of the conversation exists before the call.
+    private const string Probe = """
+        (() => {
+          const now = () => performance.timeOrigin + performance.now();
+          window.bench = { armed: Infinity, marks: {} };
+          const mark = (name) => { if (!(name in window.bench.marks)) window.bench.marks[name] = now(); };
+          const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+          navigator.mediaDevices.getUserMedia = async (c) => { const r = await gum(c); if (now() > window.bench.armed) mark('media-open'); return r; };
+          const Native = window.RTCPeerConnection;
+          window.RTCPeerConnection = function (...args) {
+            const pc = new Native(...args);
+            if (now() > window.bench.armed) {
+              mark('link-made');
+              const srd = pc.setRemoteDescription.bind(pc);
+              pc.setRemoteDescription = (d) => { if (d && d.type === 'offer') mark('offer-in'); if (d && d.type === 'answer') mark('answer-in'); return srd(d); };
+              pc.addEventListener('connectionstatechange', () => { if (pc.connectionState === 'connected') mark('connected'); });
+              pc.addEventListener('track', (e) => mark('track-' + e.track.kind));
+              pc.addEventListener('icecandidate', (e) => { if (e.candidate) mark('first-candidate'); });
+            }
+            return pc;
+          };
+          window.RTCPeerConnection.prototype = Native.prototype;
+          // The first frame of the remote video shown on screen (requestVideoFrameCallback), whenever its element appears.
+          new MutationObserver(() => {
+            const v = document.getElementById('remote-video');
+            if (!v || v.dataset.probed || now() < window.bench.armed) return;
+            v.dataset.probed = '1';
+            v.requestVideoFrameCallback(() => mark('first-frame'));
+          }).observe(document, { subtree: true, childList: true });
+          new MutationObserver(() => {
+            const layer = document.getElementById('call-layer');
+            if (layer && layer.dataset.screen === 'incoming' && now() > window.bench.armed) mark('ring');
+          }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-screen'] });
+        })();
+        """;
+
+    private const string Arm = "() => { window.bench.armed = performance.timeOrigin + performance.now(); window.bench.marks = {}; }";
+
+    private const string Click = "(selector) => { const at = performance.timeOrigin + performance.now(); document.querySelector(selector).click(); return at; }";
+
+    // The baseline call: the camera and microphone opened, two connections in one page, first remote frame shown.
+    private const string BareCall = """
+        async () => {
+          const t0 = performance.now();
+          const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+          const a = new RTCPeerConnection(), b = new RTCPeerConnection();
+          a.onicecandidate = e => e.candidate && b.addIceCandidate(e.candidate);
+          b.onicecandidate = e => e.candidate && a.addIceCandidate(e.candidate);
+          for (const t of stream.getTracks()) a.addTrack(t, stream);
+          const video = document.createElement('video');
+          video.muted = true; video.autoplay = true; video.playsInline = true;
+          video.style.cssText = 'position:fixed;top:0;left:0;width:320px;height:240px';
+          document.body.append(video);
+          const shown = new Promise(r => video.requestVideoFrameCallback(() => r(performance.now())));
+          b.ontrack = e => { if (e.track.kind === 'video') video.srcObject = new MediaStream([e.track]); };
+          await a.setLocalDescription(); await b.setRemoteDescription(a.localDescription);
+          await b.setLocalDescription(); await a.setRemoteDescription(b.localDescription);
+          const ms = (await shown) - t0;
+          a.close(); b.close(); video.remove();
+          for (const t of stream.getTracks()) t.stop();
+          return ms;
+        }
+        """;
+
+    private static readonly TimeSpan CallPacing = TimeSpan.FromSeconds(6.2);
+
+    public static async Task RunAsync(AppCluster app, int calls)
+    {
+        var web = app.Webs[0].BaseAddress;
+        using var playwright = await Playwright.CreateAsync();
+        // Two browser processes, as two people's computers.
+        await using var browserA = await Chromium.LaunchAsync(playwright);
+        await using var browserB = await Chromium.LaunchAsync(playwright);
+        var alice = await Person.SignUpAsync(await NewContextAsync(browserA, web), "alice", "Alice Bench");
+        var bob = await Person.SignUpAsync(await NewContextAsync(browserB, web), "bob", "Bob Bench");
+        await alice.BefriendAsync(bob);
+        await alice.OpenConversationAsync("Bob Bench");
+        // The baseline in a browser of its own: a second tab in Bob's browser would share (and hide) his page.
+        await using var browserC = await Chromium.LaunchAsync(playwright);
+        var baselinePage = await (await browserC.NewContextAsync(new BrowserNewContextOptions { BaseURL = web.ToString() })).NewPageAsync();
+        await baselinePage.GotoAsync("/Account/SignIn"); // any http://127.0.0.1 page of ours
+
+        List<double> ring = [], hub = [], calleeFrame = [], callerFrame = [], bare = [];
+        // The product lets one caller start 5 calls at once and then one every 6 s: the calls are paced to stay inside it.
+        var pace = System.Diagnostics.Stopwatch.StartNew();
+        Dictionary<string, List<double>> stages = [];
+        for (var i = 0; i <= calls; i++)
+        {
+            var counted = i > 0; // the first call warms up, uncounted
+            // Alternate which goes first: the bare baselines, or our call.
+            double hubMs = 0, bareMs = 0;
+            async Task BaselinesAsync()
+            {
+                hubMs = await alice.Page.EvaluateAsync<double>("() => window.cybernetDebug.hubRoundTrip()");
+                bareMs = await baselinePage.EvaluateAsync<double>(BareCall);
+            }
+
+            if (i % 2 == 0)
+            {
+                await BaselinesAsync();
+            }
+
+            var wait = CallPacing - pace.Elapsed;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait);
+            }
+
+            pace.Restart();
+            var one = await OneCallAsync(alice, bob);
+            if (i % 2 == 1)
+            {
+                await BaselinesAsync();
+            }
+
+            if (!counted)
+            {
+                continue;
+            }
+
+            hub.Add(hubMs);
+            bare.Add(bareMs);
+            ring.Add(one.Ring);
+            calleeFrame.Add(one.CalleeFrame);
+            callerFrame.Add(one.CallerFrame);
+            foreach (var (stage, ms) in one.Stages.Where(s => !double.IsNaN(s.Ms)))
+            {
+                (stages.TryGetValue(stage, out var list) ? list : stages[stage] = []).Add(ms);
+            }
+        }
+
+        Report.Section($"Browser calls: {calls} video calls (one warm-up uncounted), two Chromium processes on loopback, one silo, one web node, fake camera and microphone");
+        var ourRing = new Stats("click Call -> ring on the callee's screen", ring);
+        var hubStats = new Stats("bare hub round trip from the caller's page", hub);
+        Report.Line(ourRing.ToString());
+        Report.Line(hubStats.ToString());
+        Report.Line(Stats.Ratio(ourRing, hubStats));
+        var callee = new Stats("click Accept -> first remote frame, callee", calleeFrame);
+        var caller = new Stats("click Accept -> first remote frame, caller", callerFrame);
+        var bareStats = new Stats("bare call in one page: camera -> frame", bare);
+        Report.Line(callee.ToString());
+        Report.Line(caller.ToString());
+        Report.Line(bareStats.ToString());
+        Report.Line(Stats.Ratio(callee, bareStats));
+        Report.Line("where Accept -> first frame goes (median ms after the click, each side's first mark):");
+        foreach (var (stage, list) in stages.OrderBy(s => new Stats(s.Key, s.Value).P(50)))
+        {
+            Report.Line(string.Create(CultureInfo.InvariantCulture, $"  {stage,-36} p50={new Stats(stage, list).P(50),8:F1} ms  p95={new Stats(stage, list).P(95),8:F1} ms"));
+        }
+    }
+
+    private sealed record CallFigures(double Ring, double CalleeFrame, double CallerFrame, IReadOnlyList<(string Stage, double Ms)> Stages);
+
+    private static async Task<CallFigures> OneCallAsync(Person alice, Person bob)
+    {
+        await alice.Page.EvaluateAsync(Arm);
+        await bob.Page.EvaluateAsync(Arm);
+        var clickCall = await alice.Page.EvaluateAsync<double>(Click, "#call-video");
+        await bob.Page.WaitForFunctionAsync("() => 'ring' in window.bench.marks", null, new() { Timeout = 20_000, PollingInterval = 20 });
+        await bob.Page.Locator("button[data-action=answer-video]").WaitForAsync(new() { Timeout = 20_000 });
+        var accept = await bob.Page.EvaluateAsync<double>(Click, "button[data-action=answer-video]");
+        const string framed = "() => 'first-frame' in window.bench.marks";
+        await alice.Page.WaitForFunctionAsync(framed, null, new() { Timeout = 30_000, PollingInterval = 20 });
+        await bob.Page.WaitForFunctionAsync(framed, null, new() { Timeout = 30_000, PollingInterval = 20 });
+        var a = await MarksAsync(alice.Page);
+        var b = await MarksAsync(bob.Page);
+
+        await alice.Page.ClickAsync("button[data-action=hang-up]");
+        await Assertions.Expect(alice.Page.Locator("#call-layer")).Not.ToHaveAttributeAsync("data-screen", "active", new() { Timeout = 20_000 });
+        await Assertions.Expect(bob.Page.Locator("#call-layer")).Not.ToHaveAttributeAsync("data-screen", "active", new() { Timeout = 20_000 });
+
+        List<(string, double)> stages =
+        [
+            ("callee: camera and mic open", At(b, "media-open") - accept),
+            ("callee: media link made", At(b, "link-made") - accept),
+            ("caller: media link made (told: answered)", At(a, "link-made") - accept),
+            ("callee: caller's offer applied", At(b, "offer-in") - accept),
+            ("caller: callee's answer applied", At(a, "answer-in") - accept),
+            ("callee: ICE and DTLS connected", At(b, "connected") - accept),
+            ("caller: ICE and DTLS connected", At(a, "connected") - accept),
+            ("caller: first own candidate", At(a, "first-candidate") - accept),
+            ("callee: remote video track", At(b, "track-video") - accept),
+            ("caller: remote video track", At(a, "track-video") - accept),
+            ("callee: first remote frame shown", At(b, "first-frame") - accept),
+            ("caller: first remote frame shown", At(a, "first-frame") - accept),
+        ];
+        return new CallFigures(b["ring"] - clickCall, b["first-frame"] - accept, a["first-frame"] - accept, stages);
+    }
+
+    private static double At(Dictionary<string, double> marks, string name) => marks.TryGetValue(name, out var at) ? at : double.NaN;
+
+    private static async Task<Dictionary<string, double>> MarksAsync(IPage page)
+    {
+        using var doc = JsonDocument.Parse(await page.EvaluateAsync<string>("() => JSON.stringify(window.bench.marks)"));
+        var marks = doc.RootElement;
+        var all = new Dictionary<string, double>();
+        foreach (var p in marks.EnumerateObject())
+        {
+            all[p.Name] = p.Value.GetDouble();
+        }
+
+        foreach (var needed in new[] { "link-made", "connected", "first-frame" })
+        {
+            if (!all.ContainsKey(needed))
+            {
+                throw new InvalidOperationException($"the page never marked '{needed}': {marks.GetRawText()}");
+            }
+        }
+
+        return all;
+    }
+
+    private static async Task<IBrowserContext> NewContextAsync(IBrowser browser, Uri web)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = web.ToString() });
+        await context.AddInitScriptAsync(Probe);
+        return context;
+    }
+}
