@@ -45,6 +45,16 @@ class App {
   private session = "";
   private ice: IceConfig = { servers: [], transportPolicy: "all" };
 
+  /**
+   * ICE servers with TURN credentials signed now (they live minutes, and coturn checks them only when a relay is
+   * allocated): fetched for each connection attempt and each ICE restart; the last ones are kept for a link that must
+   * start before an answer could come.
+   */
+  private async freshIce(): Promise<IceConfig> {
+    this.ice = await this.hub.getIceConfig();
+    return this.ice;
+  }
+
   constructor(page: PageFacts, private readonly store: MessageStore) {
     this.model = new ClientModel(page);
 
@@ -60,6 +70,7 @@ class App {
     this.peers = new PeerDirectory(
       { mySession: () => this.session, sendSignal: (to, toSession, kind, payload) => this.hub.sendSignal(to, toSession, kind, payload) },
       () => this.ice,
+      () => this.freshIce(),
       {
         open: (user, session) => void this.messenger.onOpen(user, session).then(() => this.updateCounts()),
         message: (user, session, data) => void this.messenger.onData(user, session, data),
@@ -89,7 +100,7 @@ class App {
       me: page.userId,
       session: () => this.session,
       ice: () => this.ice,
-      freshIce: () => this.hub.getIceConfig().then((ice) => (this.ice = ice)),
+      freshIce: () => this.freshIce(),
       remember: (entry) => store.calls.put(entry).then(() => this.showCalls(entry.peer)),
       changed: () => this.callView.render(),
     });
@@ -186,8 +197,6 @@ class App {
       const peer = this.conversation.openPeer;
       if (peer && this.transfers.list(peer).some((t) => t.status === "active" || t.status === "paused" || t.status === "interrupted")) this.showTransfers(peer);
     }, 250);
-    // TURN credentials are short-lived: fetch fresh ones well before they run out.
-    setInterval(() => void this.hub.getIceConfig().then((ice) => (this.ice = ice), () => undefined), 60 * 60_000);
     // Keeps "last seen 5 min ago" honest without a server round trip.
     setInterval(() => this.model.touch(), 60_000);
     // A closing tab closes its connections: the other side learns at once (a file transfer shows "connection lost"

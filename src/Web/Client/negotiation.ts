@@ -2,16 +2,29 @@
 // offer at any time (a first connection, an ICE restart, a camera turned on); when both offer at once the polite side
 // rolls back and takes the other's offer, the impolite side ignores the other's. Candidates travel the same way.
 
+import type { IceConfig } from "./types.js";
+
+/** The RTCPeerConnection configuration of an ICE config from the server (TURN credentials signed for this user). */
+export function rtcConfig(ice: IceConfig): RTCConfiguration {
+  return {
+    iceServers: ice.servers.map((s) => ({ urls: s.urls, ...(s.username ? { username: s.username } : {}), ...(s.credential ? { credential: s.credential } : {}) })),
+    iceTransportPolicy: ice.transportPolicy,
+  };
+}
+
 export type SignalKind = "offer" | "answer" | "candidate";
 
 export class Negotiator {
   private makingOffer = false;
   private ignoreOffer = false;
   private settingRemoteAnswer = false;
+  private prepared = false;
 
   /**
    * @param failed called when an offer could not be made.
    * @param beforeAnswer called when an offer was applied, before the answer is made (a side may add what it needs).
+   * @param freshIce fetches ICE servers with fresh TURN credentials: set before this side's first description, when
+   *   ICE gathering has not started, so every connection attempt allocates with credentials minutes old at most.
    */
   constructor(
     private readonly pc: RTCPeerConnection,
@@ -19,10 +32,12 @@ export class Negotiator {
     private readonly signal: (kind: SignalKind, payload: string) => Promise<void>,
     failed: (err: unknown) => void,
     private readonly beforeAnswer: () => void = () => undefined,
+    private readonly freshIce?: () => Promise<IceConfig>,
   ) {
     pc.onnegotiationneeded = async () => {
       try {
         this.makingOffer = true;
+        await this.prepare();
         await pc.setLocalDescription();
         await signal("offer", JSON.stringify(pc.localDescription));
       } catch (err) {
@@ -37,6 +52,17 @@ export class Negotiator {
   }
 
   private applying: Promise<void> = Promise.resolve();
+
+  /** Fresh ICE servers before the first description (later ones: an ICE restart fetches its own). */
+  private async prepare(): Promise<void> {
+    if (this.prepared || !this.freshIce) return;
+    this.prepared = true;
+    try {
+      this.pc.setConfiguration(rtcConfig(await this.freshIce()));
+    } catch (err) {
+      console.warn("fresh ICE servers unavailable; using the ones at hand", err);
+    }
+  }
 
   /**
    * Applies an offer, answer or candidate from the other side, one after another in the order they came: a candidate
@@ -71,6 +97,7 @@ export class Negotiator {
     }
     if (description.type === "offer") {
       this.beforeAnswer();
+      await this.prepare();
       await this.pc.setLocalDescription();
       await this.signal("answer", JSON.stringify(this.pc.localDescription));
     }

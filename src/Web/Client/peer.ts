@@ -1,6 +1,6 @@
 // One RTCPeerConnection between this session and one session of a contact, negotiated the
 // "perfect negotiation" way: either side may start, and when both do at once the polite side yields.
-import { Negotiator } from "./negotiation.js";
+import { Negotiator, rtcConfig } from "./negotiation.js";
 import type { IceConfig } from "./types.js";
 
 const DISCONNECTED_GRACE_MS = 3_000;
@@ -21,6 +21,8 @@ export interface LinkEvents {
   /** The "files" channel's send queue fell below its low-water mark. */
   filesDrained(): void;
   state(state: LinkState, detail?: string): void;
+  /** ICE servers with fresh TURN credentials (short-lived): for the first attempt and each ICE restart. */
+  freshIce(): Promise<IceConfig>;
 }
 
 /** The side with the smaller session id is polite; both sides compute the same answer without talking. */
@@ -46,10 +48,7 @@ export class PeerLink {
     ice: IceConfig,
     private readonly events: LinkEvents,
   ) {
-    this.pc = new RTCPeerConnection({
-      iceServers: ice.servers.map((s) => ({ urls: s.urls, ...(s.username ? { username: s.username } : {}), ...(s.credential ? { credential: s.credential } : {}) })),
-      iceTransportPolicy: ice.transportPolicy,
-    });
+    this.pc = new RTCPeerConnection(rtcConfig(ice));
     // Only the impolite side offers first: it creates the channel at once, which starts negotiation. The polite
     // side creates its end (negotiated, same id) when the offer arrives, so the first negotiation never collides;
     // Chromium closes a negotiated channel whose first offer is rolled back.
@@ -60,6 +59,7 @@ export class PeerLink {
       events.signal,
       (err) => this.setState("failed", `could not make an offer: ${String(err)}`),
       () => this.openChannel(),
+      () => events.freshIce(),
     );
     this.pc.onconnectionstatechange = () => {
       clearTimeout(this.interrupted);
@@ -164,7 +164,14 @@ export class PeerLink {
     if (this.restarts < 3) {
       this.restarts++;
       this.setState("connecting", "restarting ICE");
-      this.pc.restartIce();
+      // Fresh TURN credentials for the new allocation: the first ones may have expired by now.
+      void this.events
+        .freshIce()
+        .then((ice) => this.pc.signalingState !== "closed" && this.pc.setConfiguration(rtcConfig(ice)))
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.pc.signalingState !== "closed") this.pc.restartIce();
+        });
     } else {
       this.setState("failed", "no network path to this device (ICE failed after restarts)");
     }

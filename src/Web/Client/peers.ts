@@ -23,6 +23,8 @@ export class PeerDirectory {
   constructor(
     private readonly hub: PeerHub,
     private readonly ice: () => IceConfig,
+    /** Fetches ICE servers with fresh TURN credentials. */
+    private readonly freshIce: () => Promise<IceConfig>,
     private readonly events: PeerEvents,
     /** Whether a user may have a link with us: an accepted contact, or our own account (another device). */
     private readonly allowed: (userId: string) => boolean,
@@ -133,6 +135,7 @@ export class PeerDirectory {
     if (!link) {
       link = new PeerLink(userId, sessionId, isPolite(this.hub.mySession(), sessionId), this.ice(), {
         signal: (kind, payload) => this.hub.sendSignal(userId, sessionId, kind, payload).then(() => undefined),
+        freshIce: () => this.freshIce(),
         message: (data) => this.events.message(userId, sessionId, data),
         files: (data) => this.events.files(userId, sessionId, data),
         filesOpen: () => this.events.filesOpen(userId, sessionId),

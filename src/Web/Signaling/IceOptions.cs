@@ -13,9 +13,9 @@ public sealed class IceOptions
     [RegularExpression("^(all|relay)$")]
     public string TransportPolicy { get; set; } = "all";
 
-    /// <summary>How long signed TURN credentials stay valid.</summary>
+    /// <summary>How long signed TURN credentials stay valid: minutes (coturn checks them only when a relay is allocated; clients fetch fresh ones for each attempt).</summary>
     [Range(typeof(TimeSpan), "00:01:00", "2.00:00:00")]
-    public TimeSpan TurnCredentialLifetime { get; set; } = TimeSpan.FromHours(12);
+    public TimeSpan TurnCredentialLifetime { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>One STUN or TURN server.</summary>
     public sealed class IceServer

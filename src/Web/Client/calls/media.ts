@@ -2,7 +2,7 @@
 // "perfect negotiation" way (the callee is polite), so a camera turned on or a screen shared mid-call renegotiates in
 // place. On "disconnected" for 2 s, or "failed", it restarts ICE with fresh TURN credentials; the call's grain decides
 // when waiting has lasted too long.
-import { Negotiator } from "../negotiation.js";
+import { Negotiator, rtcConfig } from "../negotiation.js";
 import type { IceConfig } from "../types.js";
 
 const DISCONNECTED_GRACE_MS = 2_000;
@@ -42,12 +42,6 @@ interface Envelope {
   body: string;
 }
 
-export function rtcConfig(ice: IceConfig): RTCConfiguration {
-  return {
-    iceServers: ice.servers.map((s) => ({ urls: s.urls, ...(s.username ? { username: s.username } : {}), ...(s.credential ? { credential: s.credential } : {}) })),
-    iceTransportPolicy: ice.transportPolicy,
-  };
-}
 
 export class MediaLink {
   readonly pc: RTCPeerConnection;
@@ -91,7 +85,7 @@ export class MediaLink {
     // restart from the other side's previous link (addressed to my previous link) never lands on this new one.
     const send = (kind: "offer" | "answer" | "candidate", body: string) =>
       events.signal(kind, JSON.stringify({ from: this.id, to: this.remoteLink, body } satisfies Envelope));
-    this.negotiator = new Negotiator(this.pc, polite, send, (err) => console.warn("could not make a call offer", err), addLocal);
+    this.negotiator = new Negotiator(this.pc, polite, send, (err) => console.warn("could not make a call offer", err), addLocal, () => events.freshIce());
     this.pc.onconnectionstatechange = () => this.onConnectionState();
   }
 
