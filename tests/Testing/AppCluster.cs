@@ -76,7 +76,7 @@ public sealed class AppCluster : IAsyncDisposable
         return silo;
     }
 
-    public async Task<NodeProcess> AddWebAsync(string name, IReadOnlyDictionary<string, string>? extra = null)
+    public async Task<NodeProcess> AddWebAsync(string name, IReadOnlyDictionary<string, string>? extra = null, string? alsoListenOn = null)
     {
         var settings = new Dictionary<string, string>(Mail.WebSettings)
         {
@@ -91,7 +91,7 @@ public sealed class AppCluster : IAsyncDisposable
         }
 
         // Links in emails point at the node that sent them, as PublicBaseUrl does in production.
-        var web = await NodeProcess.StartAsync("Web", name, settings, publicBaseUrlSetting: "Email:PublicBaseUrl");
+        var web = await NodeProcess.StartAsync("Web", name, settings, publicBaseUrlSetting: "Email:PublicBaseUrl", alsoListenOn: alsoListenOn);
         nodes.Add(web);
         return web;
     }

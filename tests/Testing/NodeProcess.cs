@@ -56,8 +56,9 @@ public sealed class NodeProcess : IAsyncDisposable
 
     /// <summary>Starts src/{project}'s built assembly with the given settings (as environment variables) and waits for /health.</summary>
     /// <param name="publicBaseUrlSetting">A setting to fill with the node's own address (known only once its port is picked).</param>
+    /// <param name="alsoListenOn">Another local address to listen on, same port (the NAT lab's public segment).</param>
     public static async Task<NodeProcess> StartAsync(
-        string project, string name, IReadOnlyDictionary<string, string> settings, TimeSpan? timeout = null, string? publicBaseUrlSetting = null)
+        string project, string name, IReadOnlyDictionary<string, string> settings, TimeSpan? timeout = null, string? publicBaseUrlSetting = null, string? alsoListenOn = null)
     {
         var root = RepositoryRoot();
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0
@@ -77,7 +78,7 @@ public sealed class NodeProcess : IAsyncDisposable
         };
         info.ArgumentList.Add(dll);
         info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add($"http://127.0.0.1:{port}");
+        info.ArgumentList.Add(alsoListenOn is null ? $"http://127.0.0.1:{port}" : $"http://127.0.0.1:{port};http://{alsoListenOn}:{port}");
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         info.Environment["DOTNET_ENVIRONMENT"] = "Development";
         info.Environment["ASPNETCORE_CONTENTROOT"] = info.WorkingDirectory;

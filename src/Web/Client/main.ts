@@ -207,6 +207,7 @@ class App {
     // hub round trip.
     (window as unknown as { cybernetDebug: unknown }).cybernetDebug = {
       dropLinks: (peer: string) => this.peers.dropAll(peer),
+      linkPath: (peer: string) => this.peers.pathOf(peer),
       tuning: FILE_TUNING,
       stats: FILE_STATS,
       callStats: () => this.calls.lastStats,

@@ -1,6 +1,7 @@
 // One RTCPeerConnection between this session and one session of a contact, negotiated the
 // "perfect negotiation" way: either side may start, and when both do at once the polite side yields.
 import { Negotiator, rtcConfig } from "./negotiation.js";
+import { pathKind, selectedPath, type PathInfo } from "./path.js";
 import type { IceConfig } from "./types.js";
 
 const DISCONNECTED_GRACE_MS = 3_000;
@@ -67,6 +68,8 @@ export class PeerLink {
         case "connected":
           this.restarts = 0;
           void this.reportPath();
+          // ICE may move to a better pair after connecting (a direct one found after a relayed one): say so.
+          if (this.pc.sctp) this.pc.sctp.transport.iceTransport.onselectedcandidatepairchange = () => void this.reportPath();
           break;
         case "disconnected":
           // Often a blip that heals by itself; if not, restart ICE rather than wait ~30 s for "failed".
@@ -177,16 +180,14 @@ export class PeerLink {
     }
   }
 
-  /** Direct or relayed: the type of the local candidate in the pair ICE selected. */
+  /** The path ICE chose (candidate types of the selected pair), once connected. */
+  path: PathInfo | null = null;
+
+  /** Direct or relayed (over TCP, said in the detail): the selected candidate pair. */
   private async reportPath(): Promise<void> {
-    const stats = await this.pc.getStats();
-    let pairId: string | undefined;
-    stats.forEach((s: { type: string; selectedCandidatePairId?: string }) => {
-      if (s.type === "transport" && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
-    });
-    const pair = pairId ? (stats.get(pairId) as { localCandidateId?: string } | undefined) : undefined;
-    const local = pair?.localCandidateId ? (stats.get(pair.localCandidateId) as { candidateType?: string } | undefined) : undefined;
-    this.setState(local?.candidateType === "relay" ? "relayed" : "direct");
+    this.path = selectedPath(await this.pc.getStats());
+    const kind = this.path ? pathKind(this.path) : "direct";
+    this.setState(kind === "direct" ? "direct" : "relayed", kind === "relayed-tcp" ? "over TCP" : undefined);
   }
 
   private setState(state: LinkState, detail?: string): void {

@@ -1,4 +1,5 @@
 // All peer links of this session, by contact and by their session. Routes signals in and frames out.
+import type { PathInfo } from "./path.js";
 import { PeerLink, isPolite, type LinkState } from "./peer.js";
 import { parseObject } from "./json.js";
 import type { IceConfig, IncomingSignal } from "./types.js";
@@ -17,8 +18,13 @@ export interface PeerEvents {
   filesDrained(userId: string, sessionId: string): void;
 }
 
+/** Trying this long without any link to a contact opening, the header stops saying "Connecting…" and says why. */
+export const NEVER_CONNECTED_MS = 30_000;
+
 export class PeerDirectory {
   private readonly links = new Map<string, Map<string, PeerLink>>();
+  /** Since when we try to reach a contact with no link open (links come and go while we try), and its timer. */
+  private readonly trying = new Map<string, { since: number; timer: ReturnType<typeof setTimeout> }>();
 
   constructor(
     private readonly hub: PeerHub,
@@ -45,15 +51,43 @@ export class PeerDirectory {
     return [...(this.links.get(userId)?.values() ?? [])].filter((l) => l.isOpen).length;
   }
 
+  /** The path of a contact's first connected link (for tests and benchmarks), or null. */
+  pathOf(userId: string): PathInfo | null {
+    return [...(this.links.get(userId)?.values() ?? [])].find((l) => l.path && (l.state === "direct" || l.state === "relayed"))?.path ?? null;
+  }
+
   /** The best state across a contact's links, for the conversation header. */
   stateOf(userId: string): { state: LinkState | "none"; detail?: string } {
     const links = [...(this.links.get(userId)?.values() ?? [])];
+    const best = this.bestOf(links);
+    const trying = this.trying.get(userId);
+    if (best.state !== "direct" && best.state !== "relayed" && trying && Date.now() - trying.since >= NEVER_CONNECTED_MS) {
+      // Never connected, whatever the links in flight say: the network is in the way.
+      const relay = this.ice().servers.some((s) => s.urls.some((u) => u.startsWith("turn")));
+      return { state: "failed", detail: relay ? "no network path to this device, not even through the relay" : "this network blocks a direct connection and no relay is set up" };
+    }
+    return best;
+  }
+
+  private bestOf(links: PeerLink[]): { state: LinkState | "none"; detail?: string } {
     if (links.length === 0) return { state: "none" };
     for (const wanted of ["direct", "relayed", "connecting", "failed", "closed"] as const) {
       const link = links.find((l) => l.state === wanted);
       if (link) return link.detail ? { state: wanted, detail: link.detail } : { state: wanted };
     }
     return { state: "none" };
+  }
+
+  /** A link to a contact was made: if none is open, the clock of "never connected" starts (once). */
+  private startTrying(userId: string): void {
+    if (this.trying.has(userId) || this.openCount(userId) > 0) return;
+    const timer = setTimeout(() => this.events.state(userId), NEVER_CONNECTED_MS + 50);
+    this.trying.set(userId, { since: Date.now(), timer });
+  }
+
+  private stopTrying(userId: string): void {
+    clearTimeout(this.trying.get(userId)?.timer);
+    this.trying.delete(userId);
   }
 
   /** Sends to every open session of a contact; returns how many got it. */
@@ -110,6 +144,7 @@ export class PeerDirectory {
 
   /** Drops every link to a contact's sessions (removed, blocked). */
   dropAll(userId: string): void {
+    this.stopTrying(userId);
     for (const link of this.links.get(userId)?.values() ?? []) link.close();
     this.links.delete(userId);
     this.events.state(userId);
@@ -141,6 +176,7 @@ export class PeerDirectory {
         filesOpen: () => this.events.filesOpen(userId, sessionId),
         filesDrained: () => this.events.filesDrained(userId, sessionId),
         open: () => {
+          this.stopTrying(userId);
           this.events.state(userId);
           this.events.open(userId, sessionId);
         },
@@ -151,6 +187,7 @@ export class PeerDirectory {
         },
       });
       byUser.set(sessionId, link);
+      this.startTrying(userId);
     }
     return link;
   }

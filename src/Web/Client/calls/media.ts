@@ -3,6 +3,7 @@
 // place. On "disconnected" for 2 s, or "failed", it restarts ICE with fresh TURN credentials; the call's grain decides
 // when waiting has lasted too long.
 import { Negotiator, rtcConfig } from "../negotiation.js";
+import { pathKind, selectedPath, type PathInfo, type PathKind } from "../path.js";
 import type { IceConfig } from "../types.js";
 
 const DISCONNECTED_GRACE_MS = 2_000;
@@ -31,7 +32,9 @@ export interface MediaStats {
   /** ICE restarts this link made (each with fresh ICE servers). */
   iceRestarts: number;
   /** "direct", "relayed" (UDP) or "relayed-tcp" (TURN over TCP or TLS); null until a pair is chosen. */
-  path: "direct" | "relayed" | "relayed-tcp" | null;
+  path: PathKind | null;
+  /** The selected candidate pair's types (host, srflx, prflx, relay), null until one is chosen. */
+  pair: PathInfo | null;
   at: number;
 }
 
@@ -118,7 +121,7 @@ export class MediaLink {
 
   async stats(): Promise<MediaStats> {
     const report = await this.pc.getStats();
-    const out: MediaStats = { framesDecoded: 0, frameWidth: 0, frameHeight: 0, totalSamplesReceived: 0, bytesReceived: 0, packetsLost: 0, packetsReceived: 0, rttMs: null, path: null, iceRestarts: this.restarts, at: performance.now() };
+    const out: MediaStats = { framesDecoded: 0, frameWidth: 0, frameHeight: 0, totalSamplesReceived: 0, bytesReceived: 0, packetsLost: 0, packetsReceived: 0, rttMs: null, path: null, pair: null, iceRestarts: this.restarts, at: performance.now() };
     let pairId: string | undefined;
     report.forEach((s: Record<string, unknown>) => {
       if (s["type"] === "inbound-rtp") {
@@ -134,10 +137,10 @@ export class MediaLink {
       }
       if (s["type"] === "transport" && typeof s["selectedCandidatePairId"] === "string") pairId = s["selectedCandidatePairId"];
     });
-    const pair = pairId ? (report.get(pairId) as { localCandidateId?: string; currentRoundTripTime?: number } | undefined) : undefined;
+    const pair = pairId ? (report.get(pairId) as { currentRoundTripTime?: number } | undefined) : undefined;
     if (pair?.currentRoundTripTime !== undefined) out.rttMs = pair.currentRoundTripTime * 1000;
-    const local = pair?.localCandidateId ? (report.get(pair.localCandidateId) as { candidateType?: string; relayProtocol?: string } | undefined) : undefined;
-    if (local?.candidateType) out.path = local.candidateType !== "relay" ? "direct" : local.relayProtocol === "udp" ? "relayed" : "relayed-tcp";
+    out.pair = selectedPath(report);
+    if (out.pair) out.path = pathKind(out.pair);
     return out;
   }
 

@@ -263,6 +263,7 @@ export class ConversationView {
 }
 
 function linkLabel(link: LinkView): string {
+  if (link.state === "relayed" && link.detail === "over TCP") return "Relayed over TCP";
   const label = link.state === "connecting" && link.detail ? "Reconnecting…" : (LINK_LABEL[link.state] ?? link.state);
   return link.state === "failed" && link.detail ? `${label}: ${link.detail}` : label;
 }

@@ -1,0 +1,34 @@
+// Which path ICE chose for a connection, from getStats: the candidate types of the selected pair (host, srflx, prflx,
+// relay) and, through a relay, how this side reaches it (udp, tcp or tls). Peer links and calls both show it.
+
+export interface PathInfo {
+  local: string;
+  remote: string;
+  /** How this side reaches its TURN relay, when the local candidate is a relay one; else null. */
+  relayProtocol: string | null;
+}
+
+/**
+ * "direct", "relayed" (through a TURN relay: ours over UDP, or the other side's) or "relayed-tcp" (ours, reached over
+ * TCP or TLS). A pair from my reflexive address to the other side's relay goes through a relay too.
+ */
+export type PathKind = "direct" | "relayed" | "relayed-tcp";
+
+export function pathKind(p: PathInfo): PathKind {
+  if (p.local === "relay") return p.relayProtocol === "udp" ? "relayed" : "relayed-tcp";
+  return p.remote === "relay" ? "relayed" : "direct";
+}
+
+/** The selected pair of <paramref name="report"/>, or null while none is chosen. */
+export function selectedPath(report: RTCStatsReport): PathInfo | null {
+  let pairId: string | undefined;
+  report.forEach((s: { type: string; selectedCandidatePairId?: string }) => {
+    if (s.type === "transport" && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+  });
+  const pair = pairId ? (report.get(pairId) as { localCandidateId?: string; remoteCandidateId?: string } | undefined) : undefined;
+  if (!pair?.localCandidateId || !pair.remoteCandidateId) return null;
+  const local = report.get(pair.localCandidateId) as { candidateType?: string; relayProtocol?: string } | undefined;
+  const remote = report.get(pair.remoteCandidateId) as { candidateType?: string } | undefined;
+  if (!local?.candidateType || !remote?.candidateType) return null;
+  return { local: local.candidateType, remote: remote.candidateType, relayProtocol: local.candidateType === "relay" ? (local.relayProtocol ?? null) : null };
+}

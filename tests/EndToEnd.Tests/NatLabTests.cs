@@ -1,0 +1,234 @@
+using System.Text.Json;
+
+namespace Cybernet.EndToEnd.Tests;
+
+/// <summary>
+/// The app on a "public" segment of a <see cref="NatLab"/> (web node and the production coturn file on 198.51.100.1),
+/// each person's Chromium inside its own LAN behind a router of one NAT kind. Needs root (network namespaces).
+/// </summary>
+public sealed class LabFixture : IAsyncLifetime
+{
+    public AppCluster? App { get; private set; }
+
+    public NatLab? Lab { get; private set; }
+
+    public TurnServer? Turn { get; private set; }
+
+    public IPlaywright? Playwright { get; private set; }
+
+    public NodeProcess? Web { get; private set; }
+
+    /// <summary>A second web node of the same app with no ICE servers at all: no relay to fall back on.</summary>
+    public NodeProcess? WebWithoutTurn { get; private set; }
+
+    /// <summary>The app as the lab's browsers reach it.</summary>
+    public Uri PublicWeb => new($"http://{NatLab.PublicAddress}:{Web!.HttpPort}");
+
+    public Uri PublicWebWithoutTurn => new($"http://{NatLab.PublicAddress}:{WebWithoutTurn!.HttpPort}");
+
+    public async Task InitializeAsync()
+    {
+        if (!NatLab.CanRun)
+        {
+            return; // each test says why it cannot run
+        }
+
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            // A fixture whose start failed may never be disposed: what did start must not outlive the run.
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
+    {
+        App = await AppCluster.StartAsync(silos: 1, webs: 0);
+        Lab = await NatLab.CreateAsync();
+        Turn = await TurnServer.StartProductionConfigAsync(
+            NatLab.PublicAddress, allowedPeers: ["198.51.100.0-198.51.100.255", "203.0.113.0-203.0.113.255"], port: 3478, tlsPort: 443);
+        Web = await App.AddWebAsync("web-lab", new Dictionary<string, string>
+        {
+            ["Ice:Servers:0:Urls:0"] = $"turn:{NatLab.PublicAddress}:3478?transport=udp",
+            ["Ice:Servers:0:Urls:1"] = $"turn:{NatLab.PublicAddress}:443?transport=tcp",
+            ["Ice:Servers:0:SharedSecret"] = Turn.SharedSecret,
+        }, alsoListenOn: NatLab.PublicAddress);
+        WebWithoutTurn = await App.AddWebAsync("web-lab-no-turn", alsoListenOn: NatLab.PublicAddress);
+        Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+    }
+
+    /// <summary>A browser inside <paramref name="peer"/>'s LAN; the lab's http address counts as secure (camera, crypto).</summary>
+    public Task<IBrowser> BrowserInAsync(LabPeer peer) => Playwright!.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = peer.ChromiumPath,
+        Headless = true,
+        Args = [.. Chromium.Flags, $"--unsafely-treat-insecure-origin-as-secure={PublicWeb.ToString().TrimEnd('/')},{PublicWebWithoutTurn.ToString().TrimEnd('/')}"],
+    });
+
+    public async Task DisposeAsync()
+    {
+        Playwright?.Dispose();
+        if (Turn is not null)
+        {
+            await Turn.DisposeAsync();
+        }
+
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+
+        if (Lab is not null)
+        {
+            await Lab.DisposeAsync();
+        }
+    }
+}
+
+[Collection(BrowserCollection.Name)]
+public sealed class NatLabTests(LabFixture fixture) : IClassFixture<LabFixture>
+{
+    private static readonly LocatorAssertionsToHaveAttributeOptions Soon = new() { Timeout = 30_000 };
+
+    private sealed record Side(LabPeer Peer, IBrowser Browser, Person Person) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Person.DisposeAsync();
+            await Browser.DisposeAsync();
+        }
+    }
+
+    private async Task<Side> SideAsync(NatKind kind, string prefix, string name, bool withTurn = true)
+    {
+        Assert.True(NatLab.CanRun, "The NAT lab needs root (network namespaces, iptables) and iproute2: run the tests as root, as CI does.");
+        var peer = await fixture.Lab!.AddPeerAsync(kind, fixture.Web!.HttpPort);
+        var browser = await fixture.BrowserInAsync(peer);
+        var person = await Person.SignUpAsync(browser, withTurn ? fixture.PublicWeb : fixture.PublicWebWithoutTurn, prefix, name);
+        return new Side(peer, browser, person);
+    }
+
+    /// <summary>"direct", "relayed" or "relayed-tcp", as the client decides it from the selected pair's candidate types.</summary>
+    private static string Kind(JsonElement path) =>
+        path.GetProperty("local").GetString() == "relay"
+            ? (path.GetProperty("relayProtocol").GetString() == "udp" ? "relayed" : "relayed-tcp")
+            : path.GetProperty("remote").GetString() == "relay" ? "relayed" : "direct";
+
+    /// <summary>Waits until the selected pair of <paramref name="p"/>'s link to <paramref name="other"/> is of <paramref name="kind"/>; returns it.</summary>
+    private static async Task<JsonElement> LinkPathAsync(Person p, Person other, string kind)
+    {
+        var otherId = await other.Page.EvaluateAsync<string>("() => document.getElementById('app').dataset.userId");
+        JsonElement path = default;
+        await TestWait.UntilAsync(async () =>
+        {
+            var json = await p.Page.EvaluateAsync<string>("id => JSON.stringify(window.cybernetDebug.linkPath(id))", otherId);
+            path = JsonDocument.Parse(json).RootElement.Clone();
+            return path.ValueKind == JsonValueKind.Object && Kind(path) == kind;
+        }, TimeSpan.FromSeconds(30), $"{p.DisplayName}'s link to {other.DisplayName} is {kind} (last: {path})");
+        return path;
+    }
+
+    private static async Task<JsonElement> CallStatsAsync(Person p) =>
+        JsonDocument.Parse(await p.Page.EvaluateAsync<string>("() => JSON.stringify(window.cybernetDebug.callStats())")).RootElement.Clone();
+
+    private static async Task MediaFlowsAsync(Person p)
+    {
+        var first = (Frames: 0.0, Samples: 0.0);
+        await TestWait.UntilAsync(async () =>
+        {
+            var s = await CallStatsAsync(p);
+            if (s.ValueKind != JsonValueKind.Object)
+            {
+                return false;
+            }
+
+            var now = (Frames: s.GetProperty("framesDecoded").GetDouble(), Samples: s.GetProperty("totalSamplesReceived").GetDouble());
+            var rising = now.Frames > first.Frames && first.Frames > 0 && now.Samples > first.Samples && first.Samples > 0;
+            first = now;
+            return rising;
+        }, TimeSpan.FromSeconds(40), $"{p.DisplayName} decodes the other side's video and audio");
+    }
+
+    /// <summary>
+    /// What a cell must end up with, seen from the first person: the path kind, the candidate types its selected pair
+    /// may have on its own side, and the words the conversation header and the call view use for it.
+    /// </summary>
+    private sealed record Expect(string Kind, string[] Local, string Label, string CallLabel);
+
+    private async Task CellAsync(NatKind a, NatKind b, Expect expect)
+    {
+        await using var alice = await SideAsync(a, "alice", "Alice Liddell");
+        await using var bob = await SideAsync(b, "bob", "Bob Builder");
+        await alice.Person.BefriendAsync(bob.Person);
+        await alice.Person.OpenConversationAsync("Bob Builder");
+        await bob.Person.OpenConversationAsync("Alice Liddell");
+
+        // A message over the data link, on the path the cell allows.
+        var path = await LinkPathAsync(alice.Person, bob.Person, expect.Kind);
+        Assert.Contains(path.GetProperty("local").GetString(), expect.Local);
+        await Assertions.Expect(alice.Person.Page.Locator("#link-state")).ToHaveTextAsync(expect.Label, new() { Timeout = 10_000 });
+        await alice.Person.SendAsync($"hello across {a} and {b}");
+        await Assertions.Expect(bob.Person.Incoming.Last).ToContainTextAsync($"hello across {a} and {b}", new() { Timeout = 30_000 });
+
+        // A call with media both ways, on the same kind of path.
+        await alice.Person.Page.ClickAsync("#call-video");
+        await bob.Person.Page.ClickAsync("button[data-action=answer-video]", new() { Timeout = 30_000 });
+        await MediaFlowsAsync(alice.Person);
+        await MediaFlowsAsync(bob.Person);
+        await Assertions.Expect(alice.Person.Page.Locator("#call-path")).ToHaveAttributeAsync("data-path", expect.Kind, Soon);
+        await Assertions.Expect(alice.Person.Page.Locator("#call-path")).ToHaveTextAsync(expect.CallLabel);
+        var pair = (await CallStatsAsync(alice.Person)).GetProperty("pair");
+        Assert.Contains(pair.GetProperty("local").GetString(), expect.Local);
+        await alice.Person.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, $"lab-{a}-{b}.png".ToLowerInvariant()) });
+        await alice.Person.Page.ClickAsync("button[data-action=hang-up]");
+    }
+
+    [Fact]
+    public Task Open_to_open_connects_host_to_host() =>
+        CellAsync(NatKind.Open, NatKind.Open, new("direct", ["host"], "Direct connection", "Direct"));
+
+    [Fact]
+    public Task Cone_to_cone_connects_directly_through_both_nats() =>
+        CellAsync(NatKind.Cone, NatKind.Cone, new("direct", ["srflx", "prflx"], "Direct connection", "Direct"));
+
+    [Fact]
+    public Task Symmetric_to_symmetric_goes_through_a_relay() =>
+        CellAsync(NatKind.Symmetric, NatKind.Symmetric, new("relayed", ["relay", "srflx", "prflx"], "Relayed connection", "Relayed"));
+
+    [Fact]
+    public Task Tcp_443_only_to_open_goes_through_the_relay_over_tcp() =>
+        CellAsync(NatKind.Tcp443Only, NatKind.Open, new("relayed-tcp", ["relay"], "Relayed over TCP", "Relayed over TCP"));
+
+    [Fact]
+    public Task Symmetric_to_cone_goes_through_a_relay() =>
+        CellAsync(NatKind.Symmetric, NatKind.Cone, new("relayed", ["relay", "srflx", "prflx"], "Relayed connection", "Relayed"));
+
+    [Fact]
+    public Task Tcp_443_only_on_both_sides_goes_through_the_relay_over_tcp() =>
+        CellAsync(NatKind.Tcp443Only, NatKind.Tcp443Only, new("relayed-tcp", ["relay"], "Relayed over TCP", "Relayed over TCP"));
+
+    /// <summary>Two symmetric NATs and no relay configured: no path exists, and both the chat link and a call say so within 30 s.</summary>
+    [Fact]
+    public async Task Without_a_relay_two_symmetric_nats_fail_within_30_seconds_and_say_the_network_blocks_a_direct_connection()
+    {
+        await using var alice = await SideAsync(NatKind.Symmetric, "alice", "Alice Liddell", withTurn: false);
+        await using var bob = await SideAsync(NatKind.Symmetric, "bob", "Bob Builder", withTurn: false);
+        await alice.Person.BefriendAsync(bob.Person);
+        await alice.Person.OpenConversationAsync("Bob Builder");
+        await bob.Person.OpenConversationAsync("Alice Liddell");
+        var opened = DateTimeOffset.UtcNow;
+        await alice.Person.Page.ClickAsync("#call-audio");
+        await bob.Person.Page.ClickAsync("button[data-action=answer-audio]", new() { Timeout = 30_000 });
+
+        // Never an endless "Connecting…": the link fails at 30 s with the reason, and so does the call.
+        await Assertions.Expect(alice.Person.Page.Locator("#link-state")).ToHaveTextAsync(
+            "Connection failed: this network blocks a direct connection and no relay is set up", new() { Timeout = 40_000 });
+        Assert.InRange(DateTimeOffset.UtcNow - opened, TimeSpan.Zero, TimeSpan.FromSeconds(36));
+        await Assertions.Expect(alice.Person.Page.Locator("#call-status")).ToHaveTextAsync("The call failed: the network blocked a direct connection.", new() { Timeout = 15_000 });
+        await alice.Person.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "lab-no-relay.png") });
+    }
+}
