@@ -308,6 +308,7 @@ public sealed class CallTests(BrowserFixture fixture)
 
         // A stranger, calling Bob by id as a tampered client could (no button offers it), is told so; nothing rings.
         var bobId = await bob.Page.EvaluateAsync<string>("() => document.getElementById('app').dataset.userId");
+        await mallory.Page.WaitForFunctionAsync("() => window.cybernetDebug !== undefined"); // set once start-up is done
         await mallory.Page.EvaluateAsync("id => window.cybernetDebug.call(id, false)", bobId);
         await Assertions.Expect(Status(mallory)).ToHaveTextAsync("You can only call your contacts.", new() { Timeout = Person.Patience });
 

@@ -118,7 +118,7 @@ public sealed class NatLab : IAsyncDisposable
             await Run(["ip", "netns", "exec", router, "iptables", .. rule]);
         }
 
-        var peer = new LabPeer(kind, inside, peerAddress, routerWan, lanNet, await WrapperAsync(inside, n));
+        var peer = new LabPeer(kind, inside, peerAddress, routerWan, lanNet, await WrapperAsync(inside, n)) { Router = router, Wan = wan, Index = n };
         if (kind == NatKind.Open)
         {
             // A public LAN: this machine and every other router reach it through its router.
@@ -137,6 +137,43 @@ public sealed class NatLab : IAsyncDisposable
         peers.Add(peer);
         return peer;
     }
+
+    /// <summary>
+    /// The peer's router gets a new public address, as when a laptop moves to another network: every mapping of the old
+    /// address is gone with it (the kernel drops masqueraded connections of an address that goes away).
+    /// </summary>
+    public async Task MovePeerAsync(LabPeer peer)
+    {
+        if (peer.Kind == NatKind.Open)
+        {
+            throw new ArgumentException("an open peer has no router mappings to move", nameof(peer));
+        }
+
+        var moved = $"198.51.100.{100 + peer.Index + (10 * peer.Moves)}";
+        await Ip("-n", peer.Router, "addr", "flush", "dev", peer.Wan);
+        await Ip("-n", peer.Router, "addr", "add", $"{moved}/24", "dev", peer.Wan);
+        peer.Moves++;
+    }
+
+    /// <summary>Drops this fraction of the UDP packets through the peer's router, both ways (0 stops dropping).</summary>
+    public async Task SetLossAsync(LabPeer peer, double fraction)
+    {
+        var router = Ns($"r{peer.Index}");
+        if (peer.Loss > 0)
+        {
+            await Run(["ip", "netns", "exec", router, "iptables", .. LossRule("-D", peer.Loss)]);
+        }
+
+        if (fraction > 0)
+        {
+            await Run(["ip", "netns", "exec", router, "iptables", .. LossRule("-I", fraction)]);
+        }
+
+        peer.Loss = fraction;
+    }
+
+    private static string[] LossRule(string action, double fraction) =>
+        [action, "FORWARD", "-p", "udp", "-m", "statistic", "--mode", "random", "--probability", fraction.ToString("0.00", CultureInfo.InvariantCulture), "-j", "DROP"];
 
     private static IEnumerable<string[]> Masquerade(string wan, string how) =>
         [["-t", "nat", "-A", "POSTROUTING", "-o", wan, "-j", "MASQUERADE", .. how.Length > 0 ? new[] { how } : []]];
@@ -217,4 +254,17 @@ public sealed class NatLab : IAsyncDisposable
 }
 
 /// <summary>A peer of the lab: its namespace, addresses, and the Chromium that runs inside it.</summary>
-public sealed record LabPeer(NatKind Kind, string Namespace, string Address, string RouterWan, string LanNet, string ChromiumPath);
+public sealed record LabPeer(NatKind Kind, string Namespace, string Address, string RouterWan, string LanNet, string ChromiumPath)
+{
+    public string Router { get; init; } = "";
+
+    public string Wan { get; init; } = "";
+
+    public int Index { get; init; }
+
+    /// <summary>How often the router got a new public address.</summary>
+    public int Moves { get; set; }
+
+    /// <summary>The fraction of UDP packets its router drops now.</summary>
+    public double Loss { get; set; }
+}

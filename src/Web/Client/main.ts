@@ -68,7 +68,7 @@ class App {
     });
 
     this.peers = new PeerDirectory(
-      { mySession: () => this.session, sendSignal: (to, toSession, kind, payload) => this.hub.sendSignal(to, toSession, kind, payload) },
+      { mySession: () => this.session, sendSignal: (to, toSession, kind, payload) => this.hub.sendSignal(to, toSession, kind, payload), probe: () => this.hub.probe() },
       () => this.ice,
       () => this.freshIce(),
       {

@@ -7,6 +7,8 @@ import type { IceConfig, IncomingSignal } from "./types.js";
 export interface PeerHub {
   mySession(): string;
   sendSignal(to: string, toSession: string | null, kind: string, payload: string): Promise<unknown>;
+  /** Checks the signaling connection is alive, replacing it if not. */
+  probe?(): Promise<void>;
 }
 
 export interface PeerEvents {
@@ -180,7 +182,9 @@ export class PeerDirectory {
           this.events.state(userId);
           this.events.open(userId, sessionId);
         },
-        state: (state) => {
+        state: (state, detail) => {
+          // A link that lost its path: the signaling connection may be gone with it (a network change); check it.
+          if (state === "connecting" && detail === "connection interrupted") void this.hub.probe?.();
           // A link closed for good is forgotten, so it cannot leak or shadow a new one.
           if (state === "closed") byUser.delete(sessionId);
           this.events.state(userId);

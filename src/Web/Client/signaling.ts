@@ -35,6 +35,30 @@ export class SessionLink {
     this.hub.onclose((err) => events.link("disconnected", err?.message));
   }
 
+  private probing = false;
+
+  /**
+   * A connection that answers nothing within 2.5 s is dead: a network change can cut it without a word, and the
+   * keep-alive would notice only after 15-30 s. A peer link that lost its path asks this first, so the signaling its
+   * ICE restart needs comes back in seconds (a new session: calls rejoin, links start over).
+   */
+  async probe(): Promise<void> {
+    if (this.probing || this.hub.state !== HubConnectionState.Connected) return;
+    this.probing = true;
+    try {
+      const alive = await Promise.race([
+        this.hub.invoke<string>("WhoAmI").then(() => true, () => false),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2_500)),
+      ]);
+      if (!alive && this.hub.state === HubConnectionState.Connected) {
+        await this.hub.stop().catch(() => undefined);
+        await this.start();
+      }
+    } finally {
+      this.probing = false;
+    }
+  }
+
   get connected(): boolean {
     return this.hub.state === HubConnectionState.Connected;
   }

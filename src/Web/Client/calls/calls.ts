@@ -38,6 +38,8 @@ export class Calls {
   private mediaPeerSession = "";
   /** The call the media link belongs to. */
   private mediaCallId = "";
+  /** My session when the media link was made. */
+  private mediaMySession = "";
   /** Signals of a link made while ringing, held until the device that answers is known. */
   private outbox: { kind: "offer" | "answer" | "candidate"; payload: string }[] = [];
   private sending: Promise<void> = Promise.resolve();
@@ -320,8 +322,9 @@ export class Calls {
 
   private async ensureMedia(c: CallInfo): Promise<void> {
     const theirSession = c.caller === this.host.me ? c.calleeSession! : c.callerSession;
-    // Claimed before the first await: an update and a hub answer arriving together set up one link, not two.
-    if (this.mediaPeerSession === theirSession) return;
+    // Claimed before the first await: an update and a hub answer arriving together set up one link, not two. A link
+    // made under my previous session (the signaling connection was replaced) is dead to the other side: start over.
+    if (this.mediaPeerSession === theirSession && this.mediaMySession === this.host.session()) return;
     if (this.media && this.mediaCallId === c.callId && this.mediaPeerSession === "") {
       // The link made while it rang: its offer is ready; it goes to the device that answered, now.
       this.bind(theirSession);
@@ -329,6 +332,7 @@ export class Calls {
     }
     this.closeMedia();
     this.mediaPeerSession = theirSession;
+    this.mediaMySession = this.host.session();
     try {
       await this.ensureLocal(c.video);
     } catch (err) {
@@ -374,6 +378,7 @@ export class Calls {
         if (state === "reconnecting") void this.hub.reportCall(callId, "reconnecting").then((x) => this.onCall(x), () => undefined);
       },
       freshIce: () => this.host.freshIce(),
+      interrupted: () => void this.hub.probe(),
     });
     this.media = link;
   }
@@ -383,6 +388,7 @@ export class Calls {
     const link = this.media!;
     const callId = this.mediaCallId;
     this.mediaPeerSession = theirSession;
+    this.mediaMySession = this.host.session();
     for (const { kind, payload } of this.outbox.splice(0)) void this.send(callId, kind, payload);
     // Signals that came before this link, from the session it is for; older ones (a session gone) are dropped.
     for (const s of this.early.splice(0).filter((x) => x.callId === callId && x.fromSession === theirSession)) void link.onSignal(s.kind, s.payload).catch(() => undefined);
@@ -461,6 +467,7 @@ export class Calls {
     this.media?.close();
     this.media = null;
     this.mediaPeerSession = "";
+    this.mediaMySession = "";
     this.mediaCallId = "";
     this.outbox = [];
     this.remote = null;

@@ -16,6 +16,8 @@ export interface MediaEvents {
   state(state: MediaState): void;
   /** Fresh ICE servers (TURN credentials are short-lived), for each restart. */
   freshIce(): Promise<IceConfig>;
+  /** The path went quiet ("disconnected" or "failed"): the signaling connection may have died with it. */
+  interrupted(): void;
 }
 
 /** A snapshot of what getStats says about the call. */
@@ -158,12 +160,14 @@ export class MediaLink {
         this.setState("connected");
         break;
       case "disconnected":
+        this.events.interrupted();
         // Often a blip that heals by itself; after 2 s, restart ICE rather than wait for "failed".
         this.interrupted = setTimeout(() => {
           if (this.pc.connectionState === "disconnected") void this.restart();
         }, DISCONNECTED_GRACE_MS);
         break;
       case "failed":
+        this.events.interrupted();
         void this.restart();
         break;
       default:
