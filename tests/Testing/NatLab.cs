@@ -130,7 +130,7 @@ public sealed class NatLab : IAsyncDisposable
             await Ip("route", "add", lanNet, "via", routerWan, "dev", Host);
             foreach (var other in peers)
             {
-                await Ip("-n", Ns($"r{peers.IndexOf(other) + 1}"), "route", "add", lanNet, "via", routerWan);
+                await Ip("-n", other.Router, "route", "add", lanNet, "via", routerWan);
             }
         }
 
@@ -163,7 +163,7 @@ public sealed class NatLab : IAsyncDisposable
     /// <summary>Drops this fraction of the UDP packets through the peer's router, both ways (0 stops dropping).</summary>
     public async Task SetLossAsync(LabPeer peer, double fraction)
     {
-        var router = Ns($"r{peer.Index}");
+        var router = peer.Router;
         if (peer.Loss > 0)
         {
             await Run(["ip", "netns", "exec", router, "iptables", .. LossRule("-D", peer.Loss)]);
