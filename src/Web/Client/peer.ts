@@ -6,6 +6,8 @@ import type { IceConfig } from "./types.js";
 
 const DISCONNECTED_GRACE_MS = 3_000;
 const NEGOTIATION_TIMEOUT_MS = 10_000;
+/** How often a link looks whether a transfer's bytes stopped moving. */
+const FLOW_WATCH_MS = 1_000;
 /** The "files" channel wakes its sender when its queue falls below this (see files/tuning.ts for the numbers). */
 export const FILES_LOW_WATER = 4 * 1024 * 1024;
 
@@ -24,6 +26,11 @@ export interface LinkEvents {
   state(state: LinkState, detail?: string): void;
   /** ICE servers with fresh TURN credentials (short-lived): for the first attempt and each ICE restart. */
   freshIce(): Promise<IceConfig>;
+  /**
+   * A transfer's bytes stopped for a second (our send queue did not move, or chunks that were coming stopped): the
+   * path may be gone with a network change, seconds before ICE says "disconnected".
+   */
+  quiet(): void;
 }
 
 /** The side with the smaller session id is polite; both sides compute the same answer without talking. */
@@ -41,6 +48,11 @@ export class PeerLink {
   private currentDetail: string | undefined;
   private interrupted: ReturnType<typeof setTimeout> | undefined;
   private readonly createdAt = performance.now();
+  private readonly flowWatch = setInterval(() => this.watchFlow(), FLOW_WATCH_MS);
+  /** Bytes in on the files channel since the last look, in the look before, and the send queue at the last look. */
+  private bytesIn = 0;
+  private bytesInBefore = 0;
+  private bufferedBefore = 0;
 
   constructor(
     readonly userId: string,
@@ -127,6 +139,7 @@ export class PeerLink {
 
   close(): void {
     clearTimeout(this.interrupted);
+    clearInterval(this.flowWatch);
     this.channel?.close();
     this.filesChannel?.close();
     this.pc.close();
@@ -155,11 +168,24 @@ export class PeerLink {
     files.bufferedAmountLowThreshold = FILES_LOW_WATER;
     files.onopen = () => this.events.filesOpen();
     files.onmessage = (e) => {
+      if (e.data instanceof ArrayBuffer) this.bytesIn += e.data.byteLength;
       if (typeof e.data === "string" || e.data instanceof ArrayBuffer) this.events.files(e.data);
     };
     files.onbufferedamountlow = () => this.events.filesDrained();
     files.onclose = () => this.events.filesDrained(); // wakes a sender, which then sees the channel gone
     this.filesChannel = files;
+  }
+
+  private watchFlow(): void {
+    const files = this.files;
+    if (!files) return;
+    const buffered = files.bufferedAmount;
+    const sendStalled = buffered > 0 && buffered === this.bufferedBefore;
+    const receiveStalled = this.bytesInBefore > 0 && this.bytesIn === 0;
+    this.bufferedBefore = buffered;
+    this.bytesInBefore = this.bytesIn;
+    this.bytesIn = 0;
+    if (sendStalled || receiveStalled) this.events.quiet();
   }
 
   /** ICE failed: try an ICE restart a few times before giving up. */

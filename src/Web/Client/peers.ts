@@ -1,5 +1,5 @@
 // All peer links of this session, by contact and by their session. Routes signals in and frames out.
-import type { PathInfo } from "./path.js";
+import { candidatePairs, type PathInfo } from "./path.js";
 import { PeerLink, isPolite, type LinkState } from "./peer.js";
 import { parseObject } from "./json.js";
 import type { IceConfig, IncomingSignal } from "./types.js";
@@ -58,6 +58,13 @@ export class PeerDirectory {
     return [...(this.links.get(userId)?.values() ?? [])].find((l) => l.path && (l.state === "direct" || l.state === "relayed"))?.path ?? null;
   }
 
+  /** Each link to a contact's sessions, with its state and candidate pairs (for a test that failed, to say why). */
+  async iceReport(userId: string): Promise<Record<string, string[]>> {
+    const out: Record<string, string[]> = {};
+    for (const [session, link] of this.links.get(userId) ?? []) out[session] = [link.state, ...(await candidatePairs(link.pc))];
+    return out;
+  }
+
   /** The best state across a contact's links, for the conversation header. */
   stateOf(userId: string): { state: LinkState | "none"; detail?: string } {
     const links = [...(this.links.get(userId)?.values() ?? [])];
@@ -109,6 +116,12 @@ export class PeerDirectory {
   /** Every (user, session) with an open "files" channel. */
   allFilesSessions(): [string, string][] {
     return [...this.links.keys()].flatMap((user) => this.filesSessions(user).map((s): [string, string] => [user, s]));
+  }
+
+  /** Whether the link to one session of a contact is connected now (not interrupted, restarting or gone). */
+  isLive(userId: string, sessionId: string): boolean {
+    const state = this.links.get(userId)?.get(sessionId)?.state;
+    return state === "direct" || state === "relayed";
   }
 
   /** The sessions of a contact with an open "files" channel. */
@@ -182,6 +195,8 @@ export class PeerDirectory {
           this.events.state(userId);
           this.events.open(userId, sessionId);
         },
+        // A probe is one round trip on a live connection, and finds a dead one at once.
+        quiet: () => void this.hub.probe?.(),
         state: (state, detail) => {
           // A link that lost its path: the signaling connection may be gone with it (a network change); check it.
           if (state === "connecting" && detail === "connection interrupted") void this.hub.probe?.();

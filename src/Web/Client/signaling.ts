@@ -2,6 +2,9 @@
 import { HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from "@microsoft/signalr";
 import type { CallInfo, ContactList, IceConfig, IncomingCallSignal, IncomingSignal, Presence, SignalResult } from "./types.js";
 
+/** How long a probe of the signaling connection waits for an answer before it replaces the connection. */
+const PROBE_TIMEOUT_MS = 1_200;
+
 export type LinkState = "connecting" | "connected" | "reconnecting" | "disconnected";
 
 export interface SessionEvents {
@@ -37,9 +40,11 @@ export class SessionLink {
 
   private probing = false;
 
+
   /**
-   * A connection that answers nothing within 2.5 s is dead: a network change can cut it without a word, and the
-   * keep-alive would notice only after 15-30 s. A peer link that lost its path asks this first, so the signaling its
+   * A connection that answers nothing within 1.2 s is dead: a network change can cut it without a word, and the
+   * keep-alive would notice only after 15-30 s. (A live one answers in milliseconds, tens under load: a call and a
+   * transfer on two busy cores.) A peer link that lost its path asks this first, so the signaling its
    * ICE restart needs comes back in seconds (a new session: calls rejoin, links start over).
    */
   async probe(): Promise<void> {
@@ -48,7 +53,7 @@ export class SessionLink {
     try {
       const alive = await Promise.race([
         this.hub.invoke<string>("WhoAmI").then(() => true, () => false),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2_500)),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), PROBE_TIMEOUT_MS)),
       ]);
       if (!alive && this.hub.state === HubConnectionState.Connected) {
         await this.hub.stop().catch(() => undefined);

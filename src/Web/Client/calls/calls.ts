@@ -1,6 +1,7 @@
 // Calls on this device: placing, ringing, answering, the media of the call this session takes part in, and what
 // every other device of mine shows meanwhile ("answered on another device"). The call's grain on the server decides
 // every step; this class asks it (hub methods) and follows what it says (the "Call" event).
+import { candidatePairs } from "../path.js";
 import type { SessionLink } from "../signaling.js";
 import type { CallInfo, IceConfig, IncomingCallSignal } from "../types.js";
 import { entryFor, failureText, type CallEntry } from "./history.js";
@@ -83,6 +84,11 @@ export class Calls {
   /** What this device sends in the call: each track's kind, device label and whether it is live (for tests). */
   localTracks(): { kind: string; label: string; live: boolean }[] {
     return (this.local?.getTracks() ?? []).map((t) => ({ kind: t.kind, label: t.label, live: t.readyState === "live" }));
+  }
+
+  /** The media link's candidate pairs (for a test that failed, to say why), or null without one. */
+  async iceReport(): Promise<string[] | null> {
+    return this.media ? candidatePairs(this.media.pc) : null;
   }
 
   get lastStats(): MediaStats | null {
@@ -408,6 +414,9 @@ export class Calls {
     const before = this.last;
     this.last = now;
     this.path = now.path;
+    // Nothing came in for a second (a call always carries audio, silent or not): the path may be gone with a network
+    // change, seconds before ICE says "disconnected"; a probe finds a signaling connection that died with it.
+    if (before && before.packetsReceived > 0 && now.packetsReceived === before.packetsReceived) void this.hub.probe();
     if (before) {
       const seconds = Math.max(0.001, (now.at - before.at) / 1000);
       const packets = now.packetsReceived - before.packetsReceived + (now.packetsLost - before.packetsLost);

@@ -57,6 +57,17 @@ export class FakeLinks implements FileLinks {
     this.channels.get(peer)?.delete(session);
   }
 
+  private readonly quiet = new Set<string>();
+
+  /** The path to a session went quiet: its channel still says open, but nothing moves (a network change). */
+  goQuiet(peer: string, session: string): void {
+    this.quiet.add(`${peer}/${session}`);
+  }
+
+  isLive(peer: string, session: string): boolean {
+    return this.channels.get(peer)?.has(session) === true && !this.quiet.has(`${peer}/${session}`);
+  }
+
   filesChannel(peer: string, session: string): FakeChannel | null {
     return this.channels.get(peer)?.get(session) ?? null;
   }

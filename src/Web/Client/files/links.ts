@@ -17,6 +17,11 @@ export interface FileLinks {
   filesChannel(peer: string, session: string): FilesChannel | null;
   /** The sessions of a peer with an open "files" channel. */
   filesSessions(peer: string): string[];
+  /**
+   * Whether the link to one session of a peer carries traffic now. A channel stays "open" for a while after its path
+   * died (a network change, a tab gone without closing): such a link no longer holds a transfer against a new one.
+   */
+  isLive(peer: string, session: string): boolean;
   /** Every (peer, session) with an open "files" channel. */
   allFilesSessions(): [string, string][];
   /** Asks the peer's online sessions to link with us. */
@@ -26,6 +31,11 @@ export interface FileLinks {
 /** The channel of the session a transfer is bound to, while that link is up. */
 export function boundChannel(links: FileLinks, rec: TransferRecord): FilesChannel | null {
   return rec.session ? links.filesChannel(rec.peer, rec.session) : null;
+}
+
+/** The sessions of a peer whose link carries traffic now: those that may hold a transfer against another's ask. */
+export function liveSessions(links: FileLinks, peer: string): string[] {
+  return links.filesSessions(peer).filter((s) => links.isLive(peer, s));
 }
 
 /** Sends a control frame about a transfer to the bound session, or (not yet bound) to every session of the peer. */

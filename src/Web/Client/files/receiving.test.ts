@@ -128,3 +128,29 @@ test("the hashes are compared at the end: a match reports ok and keeps the file,
   assert.deepEqual(s1.sent("result"), [{ t: "result", fid: FID, ok: true }, { t: "result", fid: OTHER_FID, ok: false }]);
   assert.deepEqual(t.disk.sent("delete").map((d) => d.fid), [OTHER_FID]);
 });
+
+test("their network changed: the link to the session sending goes quiet and their new session's link opens, in either order, and the transfer resumes there from its checkpoint", async () => {
+  for (const order of ["quiet first", "new link first"] as const) {
+    const t = await receivingFrom(["s1"], 64);
+    t.receiving.onChunk("bob", "s1", chunk(FID, 0));
+    await until(() => t.l.rec.status === "active", "bytes are moving");
+    const [open] = t.disk.sent("open");
+    await t.diskSays({ op: "checkpoint", fid: FID, epoch: open!.epoch, offset: 16, state: new Uint8Array([1]) });
+
+    // The old channel still says open (nothing told it otherwise): only its link's state says the path is gone.
+    if (order === "quiet first") t.links.goQuiet("bob", "s1");
+    const s2 = t.links.open("bob", "s2");
+    t.receiving.onFilesOpen("bob", "s2");
+    if (order === "new link first") {
+      assert.deepEqual(s2.sent("resume"), [], `${order}: a transfer flowing on a live link is left alone`);
+      t.links.goQuiet("bob", "s1");
+      t.receiving.onLinkState("bob");
+    }
+    await until(() => s2.sent("resume").length === 1, `${order}: the new session is asked`);
+    assert.deepEqual(s2.sent("resume"), [{ t: "resume", fid: FID, offset: 16 }], `${order}: from the checkpoint`);
+    assert.equal(t.l.rec.session, "s2");
+    t.receiving.onChunk("bob", "s1", chunk(FID, 16));
+    t.receiving.onChunk("bob", "s2", chunk(FID, 16));
+    assert.deepEqual(t.disk.sent("write").map((w) => w.offset), [0, 16], `${order}: only the new session's bytes are written`);
+  }
+});

@@ -5,7 +5,7 @@
 import type { FilesHub, Live, TransferBook, TransferSide } from "./book.js";
 import { type WorkerReply, type WorkerRequest, mayUse } from "./disk.js";
 import { ReceiveCursor } from "./ledger.js";
-import { type FileLinks, boundChannel, tell, tellSession } from "./links.js";
+import { type FileLinks, liveSessions, tell, tellSession } from "./links.js";
 import { formatBytes, safeFileName } from "./names.js";
 import { type OfferedFile, decodeChunkHeader } from "./protocol.js";
 import { FINISHED, type TransferRecord } from "./record.js";
@@ -96,11 +96,30 @@ export class Receiving implements TransferSide {
     for (const l of this.book.all()) {
       if (l.rec.peer !== peer || l.rec.dir !== "in") continue;
       const resumable = l.rec.status === "interrupted" || l.rec.status === "queued" || l.rec.status === "active" || l.rec.status === "paused";
-      // A transfer still flowing from another of their sessions is left alone. A new link to the bound session means
-      // the old one is gone, whatever its state says: resume from the checkpoint.
-      if (!resumable || (l.rec.status !== "interrupted" && l.rec.session !== session && boundChannel(this.links, l.rec))) continue;
+      // A transfer still flowing from another of their sessions is left alone; one whose link went quiet (their network
+      // changed and they came back under a new session) resumes here. A new link to the bound session means the old
+      // one is gone, whatever its state says: resume from the checkpoint.
+      const flowing = l.rec.session !== undefined && l.rec.session !== session && this.links.isLive(peer, l.rec.session);
+      if (!resumable || (l.rec.status !== "interrupted" && flowing)) continue;
       if (l.rec.status !== "paused") l.rec.status = "queued";
       l.rec.session = session;
+      void this.startReceiving(l);
+    }
+  }
+
+  /**
+   * Links to the peer changed: a transfer whose link went quiet while another session of theirs is live moves there
+   * (their network changed: the same device came back under a new session, and its link opened before the old one
+   * was seen to go quiet). A session that does not have the file answers "unknown", and the next one is asked.
+   */
+  onLinkState(peer: string): void {
+    for (const l of this.book.all()) {
+      if (l.rec.peer !== peer || l.rec.dir !== "in" || !l.rec.session || l.committing) continue;
+      if (!(l.rec.status === "active" || l.rec.status === "queued") || this.links.isLive(peer, l.rec.session)) continue;
+      const other = liveSessions(this.links, peer).find((s) => s !== l.rec.session);
+      if (!other) continue;
+      l.rec.status = "queued";
+      l.rec.session = other;
       void this.startReceiving(l);
     }
   }

@@ -136,3 +136,23 @@ test("a decline from the first device to answer ends the offer and the others' c
   assert.deepEqual(channels[0]!.sent("taken"), [{ t: "taken", fid }]);
   assert.deepEqual(channels[1]!.sent("taken"), []);
 });
+
+test("a resume from a new session while the holder's link has gone quiet (the receiver's network changed) is taken at once; while it is live, the new one hears taken", async () => {
+  const file = new HeldFile(64);
+  const t = await offering(file, ["s1"], smallTuning({ windowBytes: 32 }));
+  await t.say("bob", "s1", { t: "resume", fid: t.fid, offset: 0 });
+  await until(() => t.channels[0]!.chunks.length === 2, "bytes go to s1");
+
+  const s2 = t.links.open("bob", "s2");
+  await t.say("bob", "s2", { t: "resume", fid: t.fid, offset: 16 });
+  assert.deepEqual(s2.sent("taken"), [{ t: "taken", fid: t.fid }], "s1 still receives it");
+  assert.equal(t.l.rec.session, "s1");
+
+  t.links.goQuiet("bob", "s1");
+  await t.say("bob", "s2", { t: "resume", fid: t.fid, offset: 16 });
+  assert.equal(t.l.rec.session, "s2", "the quiet holder yields, though its channel still says open");
+  await until(() => s2.chunks.length >= 1, "bytes go to s2");
+  assert.equal(s2.chunks[0]!.offset, 16, "from the checkpoint it named");
+  await t.say("bob", "s2", { t: "cancel", fid: t.fid });
+  assert.equal(t.l.rec.status, "cancelled");
+});

@@ -6,7 +6,7 @@ import { accept, decline, stillRinging } from "../firstAnswer.js";
 import type { FilesHub, Live, TransferBook, TransferSide } from "./book.js";
 import type { WorkerReply, WorkerRequest } from "./disk.js";
 import { SendWindow } from "./ledger.js";
-import { type FileLinks, boundChannel, tell, tellSession } from "./links.js";
+import { type FileLinks, boundChannel, liveSessions, tell, tellSession } from "./links.js";
 import { CHUNK_HEADER_BYTES, type OfferedFile, encodeChunk } from "./protocol.js";
 import { type FileBytes, type Read, SliceReader } from "./reader.js";
 import { FINISHED, type TransferRecord } from "./record.js";
@@ -96,7 +96,8 @@ export class Sending implements TransferSide {
   /** A session accepts (from 0) or continues (from its checkpoint): the first to ask holds the transfer. */
   async onResume(l: Live, session: string, offset: number): Promise<void> {
     const { peer, fid } = l.rec;
-    const answer = accept(l.rec.session, session, this.links.filesSessions(peer));
+    // A holder whose link went quiet yields: the device that asks again is most likely the same one, under a new session.
+    const answer = accept(l.rec.session, session, liveSessions(this.links, peer));
     if (!answer.holds) {
       // Another device of theirs took it already.
       tellSession(this.links, peer, session, { t: "taken", fid });

@@ -148,12 +148,13 @@ export class Transfers {
     this.book.changed(peer);
   }
 
-  /** Links to a peer changed: transfers whose session is gone are interrupted (and resume on reconnect). */
+  /** Links to a peer changed: transfers whose session is gone are interrupted (and resume on reconnect), or move to a live one. */
   onLinkState(peer: string): void {
     for (const l of this.book.all()) {
       if (l.rec.peer !== peer || !l.rec.session) continue;
       if (isMoving(l.rec.status) && !this.peers.filesChannel(peer, l.rec.session)) void this.frames.sideOf(l).interrupt(l);
     }
+    this.receiving.onLinkState(peer);
   }
 
   onDrained(peer: string): void {
