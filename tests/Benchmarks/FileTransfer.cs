@@ -234,7 +234,7 @@ public static class FileTransfer
         }
     }
 
-    private static async Task<double> OursAsync(Person alice, Person bob, string path, long size, string expected)
+    internal static async Task<double> OursAsync(Person alice, Person bob, string path, long size, string expected)
     {
         // The measured tabs in front: Chromium lowers the CPU priority of background tabs' renderers.
         await alice.Page.BringToFrontAsync();

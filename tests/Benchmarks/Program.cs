@@ -7,6 +7,7 @@ using Cybernet.Testing;
 //   channels: [--mib N (512)] [--runs N (3)]: bare transfers over 1, 2 and 4 channels of one connection
 //   calls: [--users N (5000)] [--rate N (50)] [--seconds N (10)] [--rounds N (3)]: call setups (ring, answer, hang up) against a bare hub round trip
 //   calls-browser: [--tries N (20)]: click Call -> ring, Accept -> first remote frame, between two Chromium processes
+//   lab: [--tries N (10)] [--mib N (64)] [--runs N (2)]: the NAT lab's cells, click on a contact -> open data channel and the path; throughput direct, relayed over UDP and TCP; coturn CPU (root)
 //   files: [--mib N (1024)] [--runs N (3)] [--chunk BYTES] [--checkpoint-mib N] [--window-mib N] (default: the product's)
 int Option(string name, int fallback)
 {
@@ -15,9 +16,9 @@ int Option(string name, int fallback)
 }
 
 var what = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)) ?? "messaging";
-if (what is not ("messaging" or "browser" or "signals" or "digests" or "files" or "channels" or "calls" or "calls-browser"))
+if (what is not ("messaging" or "browser" or "signals" or "digests" or "files" or "channels" or "calls" or "calls-browser" or "lab"))
 {
-    Console.Error.WriteLine($"unknown benchmark '{what}'; known: messaging (= browser + signals), browser, signals, digests, files, channels, calls, calls-browser");
+    Console.Error.WriteLine($"unknown benchmark '{what}'; known: messaging (= browser + signals), browser, signals, digests, files, channels, calls, calls-browser, lab");
     return 2;
 }
 
@@ -58,6 +59,11 @@ if (what is "calls-browser")
 {
     await using var app = await AppCluster.StartAsync(silos: 1, webs: 1);
     await CallBrowser.RunAsync(app, Option("--tries", 20));
+}
+
+if (what is "lab")
+{
+    await Connectivity.RunAsync(Option("--tries", 10), Option("--mib", 64), Option("--runs", 2));
 }
 
 if (what is "digests")

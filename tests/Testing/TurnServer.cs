@@ -19,6 +19,9 @@ public sealed class TurnServer : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>coturn's process, for its CPU time.</summary>
+    public int ProcessId => process.Id;
+
     public string SharedSecret { get; }
 
     public string UdpUrl => $"turn:{Host}:{Port}?transport=udp";

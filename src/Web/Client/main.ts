@@ -211,6 +211,7 @@ class App {
       tuning: FILE_TUNING,
       stats: FILE_STATS,
       callStats: () => this.calls.lastStats,
+      iceConfig: () => this.freshIce(),
       ice: async (peer: string) => ({ links: await this.peers.iceReport(peer), call: await this.calls.iceReport() }),
       callLocal: () => this.calls.localTracks(),
       call: (userId: string, video: boolean) => this.calls.start(userId, video),
