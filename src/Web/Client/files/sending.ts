@@ -255,6 +255,8 @@ export class Sending implements TransferSide {
       // A block read from the file whose every chunk went out moves to the hashing worker, without a copy.
       if (read.finished) this.hasher.post({ op: "feed", fid: l.rec.fid, offset: read.finished.at, buffer: read.finished.block.buffer as ArrayBuffer });
       l.meter.add(performance.now(), l.window.sent);
+      const pace = this.book.tuning.paceBytesPerSecond;
+      if (pace > 0) await new Promise((r) => setTimeout(r, (length / pace) * 1000));
     }
   }
 

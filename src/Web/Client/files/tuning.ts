@@ -35,6 +35,11 @@ export const FILE_TUNING = {
   readAhead: 3,
   windowBytes: 32 * 1024 * 1024,
   checkpointBytes: 8 * 1024 * 1024,
+  /**
+   * Tests only: the sender sends at most this many bytes a second (0: as fast as it can), so a test can act mid-way
+   * through a small file on a machine of any speed.
+   */
+  paceBytesPerSecond: 0,
   /** Tests only: the sender flips a bit in each file's first chunk, so the receiver's hash cannot match. */
   corruptFirstChunk: false,
 };
