@@ -200,12 +200,9 @@ public sealed class CallTests(BrowserFixture fixture)
     [Fact]
     public async Task Screen_share_replaces_the_camera_in_the_same_call_and_the_far_side_decodes_it()
     {
-        var (alice, bob) = await PairAsync();
+        var (alice, bob) = await InVideoCallAsync();
         await using var a = alice;
         await using var b = bob;
-        await alice.Page.ClickAsync("#call-video");
-        await bob.Page.ClickAsync("button[data-action=answer-video]", new() { Timeout = Person.Patience });
-        await ConnectedAsync(alice, bob, video: true);
         var camera = await bob.Page.EvaluateAsync<JsonElement>("() => window.cybernetDebug.callStats()");
         var cameraWidth = camera.GetProperty("frameWidth").GetDouble();
 
@@ -329,17 +326,24 @@ public sealed class CallTests(BrowserFixture fixture)
     private static async Task<JsonElement[]> LocalTracksAsync(Person p) =>
         [.. (await p.Page.EvaluateAsync<JsonElement>("() => window.cybernetDebug.callLocal()")).EnumerateArray()];
 
+    /// <summary>Alice and Bob, contacts, in a video call that Alice placed and Bob answered, connected both ways.</summary>
+    private async Task<(Person Alice, Person Bob)> InVideoCallAsync()
+    {
+        var (alice, bob) = await PairAsync();
+        await alice.Page.ClickAsync("#call-video");
+        await bob.Page.ClickAsync("button[data-action=answer-video]", new() { Timeout = Person.Patience });
+        await ConnectedAsync(alice, bob, video: true);
+        return (alice, bob);
+    }
+
     private static ILocator Face(Person p) => p.Page.Locator(".call-view .call-face");
 
     [Fact]
     public async Task Camera_off_releases_the_camera_and_shows_a_face_and_devices_switch_in_the_same_call()
     {
-        var (alice, bob) = await PairAsync();
+        var (alice, bob) = await InVideoCallAsync();
         await using var a = alice;
         await using var b = bob;
-        await alice.Page.ClickAsync("#call-video");
-        await bob.Page.ClickAsync("button[data-action=answer-video]", new() { Timeout = Person.Patience });
-        await ConnectedAsync(alice, bob, video: true);
         await Assertions.Expect(Face(bob)).ToBeHiddenAsync(new() { Timeout = Person.Patience });
 
         // Off: Alice's camera is released (no live video track: the light goes out), Bob sees her face, not a frozen frame.
@@ -372,12 +376,9 @@ public sealed class CallTests(BrowserFixture fixture)
     [Fact]
     public async Task A_peer_that_vanishes_mid_call_makes_the_other_restart_ice_say_reconnecting_and_end_as_connection_lost()
     {
-        var (alice, bob) = await PairAsync();
+        var (alice, bob) = await InVideoCallAsync();
         await using var a = alice;
         await using var b = bob;
-        await alice.Page.ClickAsync("#call-video");
-        await bob.Page.ClickAsync("button[data-action=answer-video]", new() { Timeout = Person.Patience });
-        await ConnectedAsync(alice, bob, video: true);
 
         // Bob's tab dies without a word (its renderer crashes: no hang-up, no goodbye on the socket).
         var cdp = await bob.Context.NewCDPSessionAsync(bob.Page);

@@ -19,13 +19,18 @@ export function pathKind(p: PathInfo): PathKind {
   return p.remote === "relay" ? "relayed" : "direct";
 }
 
-/** The selected pair of <paramref name="report"/>, or null while none is chosen. */
-export function selectedPath(report: RTCStatsReport): PathInfo | null {
+/** The candidate-pair stats ICE selected in <paramref name="report"/>, or undefined while none is chosen. */
+export function selectedPair(report: RTCStatsReport): { localCandidateId?: string; remoteCandidateId?: string; currentRoundTripTime?: number } | undefined {
   let pairId: string | undefined;
   report.forEach((s: { type: string; selectedCandidatePairId?: string }) => {
     if (s.type === "transport" && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
   });
-  const pair = pairId ? (report.get(pairId) as { localCandidateId?: string; remoteCandidateId?: string } | undefined) : undefined;
+  return pairId ? report.get(pairId) : undefined;
+}
+
+/** The selected pair of <paramref name="report"/>, or null while none is chosen. */
+export function selectedPath(report: RTCStatsReport): PathInfo | null {
+  const pair = selectedPair(report);
   if (!pair?.localCandidateId || !pair.remoteCandidateId) return null;
   const local = report.get(pair.localCandidateId) as { candidateType?: string; relayProtocol?: string } | undefined;
   const remote = report.get(pair.remoteCandidateId) as { candidateType?: string } | undefined;

@@ -3,7 +3,7 @@
 // place. On "disconnected" for 2 s, or "failed", it restarts ICE with fresh TURN credentials; the call's grain decides
 // when waiting has lasted too long.
 import { Negotiator, rtcConfig } from "../negotiation.js";
-import { pathKind, selectedPath, type PathInfo, type PathKind } from "../path.js";
+import { pathKind, selectedPair, selectedPath, type PathInfo, type PathKind } from "../path.js";
 import type { IceConfig } from "../types.js";
 
 const DISCONNECTED_GRACE_MS = 2_000;
@@ -124,7 +124,6 @@ export class MediaLink {
   async stats(): Promise<MediaStats> {
     const report = await this.pc.getStats();
     const out: MediaStats = { framesDecoded: 0, frameWidth: 0, frameHeight: 0, totalSamplesReceived: 0, bytesReceived: 0, packetsLost: 0, packetsReceived: 0, rttMs: null, path: null, pair: null, iceRestarts: this.restarts, at: performance.now() };
-    let pairId: string | undefined;
     report.forEach((s: Record<string, unknown>) => {
       if (s["type"] === "inbound-rtp") {
         out.framesDecoded += Number(s["framesDecoded"] ?? 0);
@@ -137,9 +136,8 @@ export class MediaLink {
         out.packetsLost += Number(s["packetsLost"] ?? 0);
         out.packetsReceived += Number(s["packetsReceived"] ?? 0);
       }
-      if (s["type"] === "transport" && typeof s["selectedCandidatePairId"] === "string") pairId = s["selectedCandidatePairId"];
     });
-    const pair = pairId ? (report.get(pairId) as { currentRoundTripTime?: number } | undefined) : undefined;
+    const pair = selectedPair(report);
     if (pair?.currentRoundTripTime !== undefined) out.rttMs = pair.currentRoundTripTime * 1000;
     out.pair = selectedPath(report);
     if (out.pair) out.path = pathKind(out.pair);
