@@ -97,6 +97,7 @@ public sealed class HubCallTests(ClusterFixture fixture)
 
         var outcomes = new List<string>();
         HubException? limited = null;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < 10 && limited is null; i++)
         {
             try
@@ -111,7 +112,8 @@ public sealed class HubCallTests(ClusterFixture fixture)
 
         Assert.NotNull(limited);
         Assert.Contains("Too many calls", limited.Message, StringComparison.Ordinal);
-        Assert.Equal(5, outcomes.Count);
+        // Five at once; on a slow machine one more for every 6 s the attempts took (the limiter refills as it should).
+        Assert.InRange(outcomes.Count, 5, 5 + (int)Math.Ceiling(clock.Elapsed.TotalSeconds / 6));
         Assert.All(outcomes, o => Assert.Equal("not-available", o));
         Assert.Equal(HubConnectionState.Connected, a.Hub!.State);
     }

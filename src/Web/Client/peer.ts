@@ -6,6 +6,9 @@ import type { IceConfig } from "./types.js";
 
 const DISCONNECTED_GRACE_MS = 3_000;
 const NEGOTIATION_TIMEOUT_MS = 10_000;
+/** How often, and how far apart, a link that just connected asks which pair ICE selected. */
+const PATH_TRIES = 20;
+const PATH_RETRY_MS = 100;
 /** How often a link looks whether a transfer's bytes stopped moving. */
 const FLOW_WATCH_MS = 1_000;
 /** The "files" channel wakes its sender when its queue falls below this (see files/tuning.ts for the numbers). */
@@ -211,7 +214,13 @@ export class PeerLink {
 
   /** Direct or relayed (over TCP, said in the detail): the selected candidate pair. */
   private async reportPath(): Promise<void> {
-    this.path = selectedPath(await this.pc.getStats());
+    // Right after "connected" the stats may not name the selected pair yet (Chromium serves them from a cache for a
+    // few tens of milliseconds): ask again shortly rather than call an unknown path direct and never say otherwise.
+    for (let tries = 0; tries < PATH_TRIES; tries++) {
+      this.path = selectedPath(await this.pc.getStats());
+      if (this.path || this.pc.connectionState !== "connected") break;
+      await new Promise((r) => setTimeout(r, PATH_RETRY_MS));
+    }
     const kind = this.path ? pathKind(this.path) : "direct";
     this.setState(kind === "direct" ? "direct" : "relayed", kind === "relayed-tcp" ? "over TCP" : undefined);
   }

@@ -3,7 +3,7 @@ import { HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } fro
 import type { CallInfo, ContactList, IceConfig, IncomingCallSignal, IncomingSignal, Presence, SignalResult } from "./types.js";
 
 /** How long a probe of the signaling connection waits for an answer before it replaces the connection. */
-const PROBE_TIMEOUT_MS = 1_200;
+const PROBE_TIMEOUT_MS = 2_500;
 
 export type LinkState = "connecting" | "connected" | "reconnecting" | "disconnected";
 
@@ -42,9 +42,9 @@ export class SessionLink {
 
 
   /**
-   * A connection that answers nothing within 1.2 s is dead: a network change can cut it without a word, and the
-   * keep-alive would notice only after 15-30 s. (A live one answers in milliseconds, tens under load: a call and a
-   * transfer on two busy cores.) A peer link that lost its path asks this first, so the signaling its
+   * A connection that answers nothing within 2.5 s is dead: a network change can cut it without a word, and the
+   * keep-alive would notice only after 15-30 s. (A live one answers in milliseconds; a dead one usually fails at once,
+   * the server's end being gone; the margin is for two busy cores, where replacing a live connection costs every link.) A peer link that lost its path asks this first, so the signaling its
    * ICE restart needs comes back in seconds (a new session: calls rejoin, links start over).
    */
   async probe(): Promise<void> {
