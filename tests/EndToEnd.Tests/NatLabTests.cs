@@ -365,6 +365,7 @@ public sealed class NatLabTests(LabFixture fixture) : IClassFixture<LabFixture>,
 
         await fixture.Lab.SetLossAsync(alice.Peer, 0);
         await Assertions.Expect(quality).ToHaveAttributeAsync("data-quality", "good", new() { Timeout = 20_000 });
-        await Assertions.Expect(bob.Person.Page.Locator("#call-status")).ToHaveAttributeAsync("data-phase", "connected");
+        // A fifth of the packets lost can cost the ICE checks too: an ICE restart the loss began may still be finishing.
+        await Assertions.Expect(bob.Person.Page.Locator("#call-status")).ToHaveAttributeAsync("data-phase", "connected", new() { Timeout = 20_000 });
     }
 }
