@@ -185,16 +185,9 @@ public static class Connectivity
 
             async Task BareAsync()
             {
-                await alice.Page.EvaluateAsync(BareSetup);
-                await bob.Page.EvaluateAsync(BareSetup);
-                var clock = Stopwatch.StartNew();
-                var answering = bob.Page.EvaluateAsync<double>("size => window.bareStart(false, size)", size);
-                await alice.Page.EvaluateAsync<double>("size => window.bareStart(true, size)", size);
-                await answering;
-                bare.Add(clock.Elapsed.TotalMilliseconds);
+                bare.Add(await BareConnectAsync(alice, bob, size));
                 barePath = await alice.Page.EvaluateAsync<string>(BarePath);
-                await alice.Page.EvaluateAsync("() => window.bare.pc.close()");
-                await bob.Page.EvaluateAsync("() => window.bare.pc.close()");
+                await BareCloseAsync(alice, bob);
             }
 
             var o = new Stats("ours", ours);
@@ -260,11 +253,7 @@ public static class Connectivity
 
             async Task MeasureBareAsync()
             {
-                await alice.Page.EvaluateAsync(BareSetup);
-                await bob.Page.EvaluateAsync(BareSetup);
-                var answering = bob.Page.EvaluateAsync<double>("size => window.bareStart(false, size)", size);
-                await alice.Page.EvaluateAsync<double>("size => window.bareStart(true, size)", size);
-                await answering;
+                await BareConnectAsync(alice, bob, size);
                 var (m0, t0) = (Cpu.Machine(), Cpu.Of(coturnPid));
                 var clock = Stopwatch.StartNew();
                 await alice.Page.EvaluateAsync(BareSend, new object[] { size, (256 * 1024) - 32, 8 * MiB });
@@ -277,8 +266,7 @@ public static class Connectivity
                     bareTurn = Cpu.Add(bareTurn, Cpu.Minus(Cpu.Of(coturnPid), t0));
                 }
 
-                await alice.Page.EvaluateAsync("() => window.bare.pc.close()");
-                await bob.Page.EvaluateAsync("() => window.bare.pc.close()");
+                await BareCloseAsync(alice, bob);
             }
         }
 
@@ -290,6 +278,24 @@ public static class Connectivity
             $"{kind} ({size / MiB} MiB): ours median {Median(ours):0.0} MiB/s (spread {Spread(ours)}), bare {Median(bare):0.0} MiB/s (spread {Spread(bare)}), ratio {Median(ours) / Median(bare):0.00}; " +
             $"machine CPU (busy) s/GiB ours {Busy(oursMachine) / gib:0.0}, bare {Busy(bareMachine) / gib:0.0}; coturn CPU s/GiB ours {oursTurn.Values.Sum() / gib:0.00}, bare {bareTurn.Values.Sum() / gib:0.00}" +
             $"\n  machine CPU by kind, s/GiB: ours {Cpu.DescribeMachine(oursMachine, gib)}; bare {Cpu.DescribeMachine(bareMachine, gib)}");
+    }
+
+    /// <summary>A bare connection between the two pages, Alice offering; returns the milliseconds until both channels are open.</summary>
+    private static async Task<double> BareConnectAsync(Person alice, Person bob, long size)
+    {
+        await alice.Page.EvaluateAsync(BareSetup);
+        await bob.Page.EvaluateAsync(BareSetup);
+        var clock = Stopwatch.StartNew();
+        var answering = bob.Page.EvaluateAsync<double>("size => window.bareStart(false, size)", size);
+        await alice.Page.EvaluateAsync<double>("size => window.bareStart(true, size)", size);
+        await answering;
+        return clock.Elapsed.TotalMilliseconds;
+    }
+
+    private static async Task BareCloseAsync(Person alice, Person bob)
+    {
+        await alice.Page.EvaluateAsync("() => window.bare.pc.close()");
+        await bob.Page.EvaluateAsync("() => window.bare.pc.close()");
     }
 
     private static Task<IBrowser> LaunchAsync(IPlaywright playwright, LabPeer peer, Uri web) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

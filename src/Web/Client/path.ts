@@ -41,10 +41,7 @@ export function selectedPath(report: RTCStatsReport): PathInfo | null {
 /** Every candidate pair of <paramref name="pc"/> with its state, for a test that failed to see why (never logged). */
 export async function candidatePairs(pc: RTCPeerConnection): Promise<string[]> {
   const report = await pc.getStats();
-  const selected = new Set<string>();
-  report.forEach((s: { type: string; selectedCandidatePairId?: string }) => {
-    if (s.type === "transport" && s.selectedCandidatePairId) selected.add(s.selectedCandidatePairId);
-  });
+  const selected = (selectedPair(report) as { id?: string } | undefined)?.id;
   const side = (id: string | undefined): string => {
     const c = id ? (report.get(id) as { candidateType?: string; protocol?: string; address?: string; port?: number; relayProtocol?: string } | undefined) : undefined;
     return c ? `${c.candidateType}/${c.protocol}${c.relayProtocol ? `(${c.relayProtocol})` : ""} ${c.address}:${c.port}` : "?";
@@ -52,7 +49,7 @@ export async function candidatePairs(pc: RTCPeerConnection): Promise<string[]> {
   const out = [`${pc.connectionState}/${pc.iceConnectionState}/${pc.iceGatheringState}`];
   report.forEach((s: { type: string; id: string; state?: string; nominated?: boolean; localCandidateId?: string; remoteCandidateId?: string; requestsSent?: number; responsesReceived?: number }) => {
     if (s.type !== "candidate-pair") return;
-    out.push(`${selected.has(s.id) ? "*" : " "} ${side(s.localCandidateId)} -> ${side(s.remoteCandidateId)} ${s.state}${s.nominated ? " nominated" : ""} req ${s.requestsSent ?? 0} resp ${s.responsesReceived ?? 0}`);
+    out.push(`${s.id === selected ? "*" : " "} ${side(s.localCandidateId)} -> ${side(s.remoteCandidateId)} ${s.state}${s.nominated ? " nominated" : ""} req ${s.requestsSent ?? 0} resp ${s.responsesReceived ?? 0}`);
   });
   return out;
 }
