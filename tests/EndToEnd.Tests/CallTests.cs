@@ -53,6 +53,22 @@ public sealed class CallTests(BrowserFixture fixture)
         await bob.Page.ScreenshotAsync(new() { Path = Shot("call-incoming.png") });
         await alice.Page.ScreenshotAsync(new() { Path = Shot("call-outgoing.png") });
 
+        // While it rings, Bob's device connects to Alice's ahead of an answer, and nothing of either side's camera or
+        // microphone flows (only black placeholder frames, which keep the video encoders warm): Bob's devices are not
+        // even opened.
+        await RingLinksConnectedAsync(bob, 1);
+        await RingLinksConnectedAsync(alice, 1);
+        foreach (var p in new[] { alice, bob })
+        {
+            Assert.All((await RingLinksAsync(p)).EnumerateArray(), l =>
+            {
+                Assert.True(l.GetProperty("held").GetBoolean());
+                Assert.False(l.GetProperty("sendsMine").GetBoolean());
+            });
+        }
+
+        Assert.DoesNotContain((await LocalTracksAsync(bob)), t => t.GetProperty("live").GetBoolean());
+
         await bob.Page.ClickAsync("button[data-action=answer-video]");
         await Assertions.Expect(Status(alice)).ToHaveAttributeAsync("data-phase", "connected", Soon);
         await Assertions.Expect(Status(bob)).ToHaveAttributeAsync("data-phase", "connected", Soon);
@@ -87,11 +103,15 @@ public sealed class CallTests(BrowserFixture fixture)
         await alice.Page.ClickAsync("#call-audio");
         await Assertions.Expect(Layer(bob)).ToHaveAttributeAsync("data-screen", "incoming", Soon);
         await Assertions.Expect(Layer(bobPhone)).ToHaveAttributeAsync("data-screen", "incoming", Soon);
+        await RingLinksConnectedAsync(alice, 2); // each ringing device connected ahead of an answer
         await bobPhone.Page.ClickAsync("button[data-action=answer-audio]");
         await Assertions.Expect(Layer(bob)).ToHaveAttributeAsync("data-screen", "elsewhere", new() { Timeout = 2_000 });
         await Assertions.Expect(Status(bob)).ToHaveTextAsync("Answered on another device");
         await MediaFlowsAsync(alice, video: false);
         await MediaFlowsAsync(bobPhone, video: false);
+        // The laptop's link closed on both ends; the phone's carries the call.
+        Assert.Equal(0, (await RingLinksAsync(alice)).GetArrayLength());
+        Assert.Equal(0, (await RingLinksAsync(bob)).GetArrayLength());
         await alice.Page.ClickAsync("button[data-action=hang-up]");
         await Assertions.Expect(Layer(bob)).ToHaveAttributeAsync("data-screen", "ended", Soon);
 
@@ -105,6 +125,16 @@ public sealed class CallTests(BrowserFixture fixture)
         await alice.Page.ScreenshotAsync(new() { Path = Shot("call-declined.png") });
         await Assertions.Expect(Layer(bobPhone)).ToHaveAttributeAsync("data-screen", "ended", new() { Timeout = 2_000 });
     }
+
+    private static async Task<JsonElement> RingLinksAsync(Person p) =>
+        await p.Page.EvaluateAsync<JsonElement>("() => window.cybernetDebug.ringLinks()");
+
+    /// <summary>Waits until <paramref name="p"/> has <paramref name="count"/> links made while the call rings, each connected.</summary>
+    private static Task RingLinksConnectedAsync(Person p, int count) =>
+        TestWait.UntilAsync(
+            async () => await RingLinksAsync(p) is var links && links.GetArrayLength() == count && links.EnumerateArray().All(l => l.GetProperty("connected").GetBoolean()),
+            TimeSpan.FromSeconds(15),
+            $"{p.DisplayName} has {count} connected link(s) made while the call rings");
 
     /// <summary>Alice (who calls) and Bob, contacts, Alice's conversation with Bob open.</summary>
     private async Task<(Person Alice, Person Bob)> PairAsync()

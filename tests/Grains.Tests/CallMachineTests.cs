@@ -152,6 +152,21 @@ public sealed class CallMachineTests
         Refused(machine, () => machine.HangUp(stranger, "callee-phone", T0), "not your call");
         Assert.Equal((callee, "callee-phone"), machine.SignalTarget(caller, "caller-tab"));
         Assert.Equal((caller, "caller-tab"), machine.SignalTarget(callee, "callee-phone"));
+        // The link the caller made to a device that rang but did not answer is refused, not delivered to the one that did.
+        Refused(machine, () => machine.SignalTarget(caller, "caller-tab", "callee-laptop"), "answered on another device");
+        Assert.Equal((callee, "callee-phone"), machine.SignalTarget(caller, "caller-tab", "callee-phone"));
+    }
+
+    [Fact]
+    public void While_it_rings_the_callers_device_and_each_ringing_device_may_connect_ahead_of_an_answer()
+    {
+        var machine = Ringing();
+        Assert.Equal((caller, "caller-tab"), machine.SignalTarget(callee, "callee-phone"));
+        Assert.Equal((caller, "caller-tab"), machine.SignalTarget(callee, "callee-laptop"));
+        Assert.Equal((callee, "callee-laptop"), machine.SignalTarget(caller, "caller-tab", "callee-laptop"));
+        Refused(machine, () => machine.SignalTarget(caller, "caller-phone", "callee-laptop"), "another of your devices");
+        Refused(machine, () => machine.SignalTarget(stranger, "stranger-tab", "callee-laptop"), "not your call");
+        Assert.Equal(CallPhase.Ringing, machine.Record.Phase);
     }
 
     [Fact]
@@ -266,6 +281,8 @@ public sealed class CallMachineTests
         var withheld = After(RingAnswer.Withheld);
         Assert.Equal(CallPhase.Ringing, withheld.Record.Phase);
         Assert.False(withheld.Record.CalleeReached);
+        // Nothing rang, so no device of the callee connects ahead of an answer.
+        Refused(withheld, () => withheld.SignalTarget(callee, "callee-phone"), "did not ring for you");
         Assert.True(withheld.Expire(T0 + Timings.RingTimeout));
         Assert.False(withheld.IsMissedByCallee);
 

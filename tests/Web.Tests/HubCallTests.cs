@@ -32,10 +32,17 @@ public sealed class HubCallTests(ClusterFixture fixture)
         Assert.True(call.GetProperty("video").GetBoolean());
         await SeesAsync(b, id, c => Phase(c) == "ringing", "B's session rings");
 
+        // While it rings, B's ringing device connects ahead of an answer: it says hello, A's device offers to it by name.
+        await b.Hub!.InvokeAsync("SendCallSignal", new { callId = id, kind = "hello", payload = "{}" });
+        await TestWait.UntilAsync(() => Task.FromResult(a.CallSignals.Any(s => s.GetProperty("kind").GetString() == "hello")), Patience, "A gets the hello of B's ringing device");
+        var ringingDevice = a.CallSignals.First(s => s.GetProperty("kind").GetString() == "hello").GetProperty("fromSession").GetString();
+        await a.Hub!.InvokeAsync("SendCallSignal", new { callId = id, kind = "offer", payload = "v=0 early", toSession = ringingDevice });
+        await TestWait.UntilAsync(() => Task.FromResult(b.CallSignals.Any(s => s.GetProperty("payload").GetString() == "v=0 early")), Patience, "B's ringing device gets the early offer");
+
         await b.Hub!.InvokeAsync<JsonElement>("AnswerCall", id);
         await SeesAsync(a, id, c => Phase(c) == "connecting", "A learns it was answered");
         await a.Hub!.InvokeAsync("SendCallSignal", new { callId = id, kind = "offer", payload = "v=0 offer" });
-        await TestWait.UntilAsync(() => Task.FromResult(b.CallSignals.Any(s => s.GetProperty("kind").GetString() == "offer")), Patience, "B gets the offer");
+        await TestWait.UntilAsync(() => Task.FromResult(b.CallSignals.Any(s => s.GetProperty("payload").GetString() == "v=0 offer")), Patience, "B gets the offer");
         await a.Hub!.InvokeAsync<JsonElement>("ReportCall", id, "connected", null);
         await SeesAsync(b, id, c => Phase(c) == "connected", "B sees connected");
 
@@ -70,6 +77,8 @@ public sealed class HubCallTests(ClusterFixture fixture)
         await RefusedAsync(stranger, h => h.InvokeAsync<JsonElement>("HangUp", id), "not your call");
         await RefusedAsync(a, h => h.InvokeAsync<JsonElement>("AnswerCall", id), "the other side answers");
         await RefusedAsync(a, h => h.InvokeAsync("SendCallSignal", new { callId = id, kind = "offer", payload = "v=0" }), "still rings");
+        await RefusedAsync(a, h => h.InvokeAsync("SendCallSignal", new { callId = id, kind = "offer", payload = "v=0", toSession = new string('s', 65) }), "not that long");
+        await RefusedAsync(stranger, h => h.InvokeAsync("SendCallSignal", new { callId = id, kind = "hello", payload = "{}" }), "not your call");
         await RefusedAsync(a, h => h.InvokeAsync("SendCallSignal", new { callId = id, kind = "bogus", payload = "v=0" }), "Unknown call signal kind");
         await RefusedAsync(a, h => h.InvokeAsync("SendCallSignal", new { callId = id, kind = "offer", payload = (string?)null }), "needs a payload");
         await RefusedAsync(a, h => h.InvokeAsync("SendCallSignal", new { callId = id, kind = "offer", payload = new string('x', 64 * 1024 + 1) }), "too large");

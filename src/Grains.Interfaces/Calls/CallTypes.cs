@@ -144,7 +144,7 @@ public enum CallerAnswer
 [GenerateSerializer, Immutable, Alias("cybernet.caller-check")]
 public sealed record CallerCheck([property: Id(0)] CallerAnswer Answer, [property: Id(1)] Guid? Other = null);
 
-/// <summary>A call signal (SDP or ICE) between the two sessions of a call. The payload is opaque to the server and never stored or logged.</summary>
+/// <summary>A call signal (SDP or ICE) between the two sessions of a call, or while it rings between the caller and a ringing device. The payload is opaque to the server and never stored or logged.</summary>
 [GenerateSerializer, Immutable, Alias("cybernet.call-signal")]
 public sealed record CallSignal(
     [property: Id(0)] Guid CallId,
@@ -156,9 +156,16 @@ public sealed record CallSignal(
     [Id(4)]
     public string FromSession { get; init; } = "";
 
+    /// <summary>
+    /// The callee's device a signal of the caller is for while the call rings (each ringing device connects ahead of an
+    /// answer); null once the call is under way, when the other party's device in the call is the only one.
+    /// </summary>
+    [Id(5)]
+    public string? ToSession { get; init; }
+
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
-        builder.Append($"CallId = {CallId}, FromUser = {FromUser}, FromSession = {FromSession}, Kind = {Kind}, Payload = <{Payload.Length} chars>");
+        builder.Append($"CallId = {CallId}, FromUser = {FromUser}, FromSession = {FromSession}, ToSession = {ToSession}, Kind = {Kind}, Payload = <{Payload.Length} chars>");
         return true;
     }
 }

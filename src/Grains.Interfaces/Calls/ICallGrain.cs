@@ -40,7 +40,7 @@ public interface ICallGrain : IGrainWithGuidKey
     [Alias("rejoin")]
     Task<CallUpdate> Rejoin(Guid user, string session);
 
-    /// <summary>Relays a signal from <paramref name="session"/> of <c>signal.FromUser</c> to the other party's session in the call.</summary>
+    /// <summary>Relays a signal from <paramref name="session"/> of <c>signal.FromUser</c> to the other party's session in the call (while it rings: between the caller and a ringing device).</summary>
     [Alias("signal")]
     Task Signal(string session, CallSignal signal);
 

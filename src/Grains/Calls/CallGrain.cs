@@ -106,7 +106,7 @@ public sealed partial class CallGrain(
     public async Task Signal(string session, CallSignal signal)
     {
         await ExpireAsync();
-        var (to, toSession) = machine.SignalTarget(signal.FromUser, session);
+        var (to, toSession) = machine.SignalTarget(signal.FromUser, session, signal.ToSession);
         await User(to).DeliverCallSignal(toSession, signal with { CallId = Id, FromSession = session });
     }
 

@@ -170,14 +170,43 @@ public sealed class CallMachine(CallRecord record, CallOptions timings)
         return true;
     }
 
-    /// <summary>Signals flow only between the two sessions of a call under way; returns the session to deliver to.</summary>
-    public (Guid User, string Session) SignalTarget(Guid user, string session)
+    /// <summary>
+    /// Where a signal goes. While the call rings, every ringing device of the callee may connect ahead of an answer (so
+    /// that an answer only turns the media on): the callee's devices signal the caller's device, and the caller's device
+    /// names the ringing device (<paramref name="toSession"/>). Under way, signals flow only between the two sessions in
+    /// the call. Returns the user and session to deliver to (the callee's grain delivers only to a session of its own).
+    /// </summary>
+    public (Guid User, string Session) SignalTarget(Guid user, string session, string? toSession = null)
     {
         RequireLive();
         RequireParty(user);
-        RequireUnderWay("signalled");
+        if (Record.Phase == CallPhase.Ringing)
+        {
+            if (user == Record.Callee)
+            {
+                if (!Record.CalleeReached)
+                {
+                    // Nothing rang (the callee blocked the caller): there is no device of theirs to connect.
+                    throw new CallRefusedException("This call did not ring for you.");
+                }
+
+                return (Record.Caller, Record.CallerSession);
+            }
+
+            RequireBoundSession(user, session);
+            return string.IsNullOrEmpty(toSession)
+                ? throw new CallRefusedException("A call that still rings can be signalled only to one of its ringing devices: name it.")
+                : (Record.Callee, toSession);
+        }
+
         RequireBoundSession(user, session);
-        return user == Record.Caller ? (Record.Callee, Record.CalleeSession!) : (Record.Caller, Record.CallerSession);
+        var (to, toBound) = user == Record.Caller ? (Record.Callee, Record.CalleeSession!) : (Record.Caller, Record.CallerSession);
+        if (!string.IsNullOrEmpty(toSession) && toSession != toBound)
+        {
+            throw new CallRefusedException("This call was answered on another device.");
+        }
+
+        return (to, toBound);
     }
 
     public void RequireParty(Guid user)

@@ -214,6 +214,7 @@ class App {
       iceConfig: () => this.freshIce(),
       ice: async (peer: string) => ({ links: await this.peers.iceReport(peer), call: await this.calls.iceReport() }),
       callLocal: () => this.calls.localTracks(),
+      ringLinks: () => this.calls.ringReport(),
       call: (userId: string, video: boolean) => this.calls.start(userId, video),
       hubRoundTrip: async () => {
         const t0 = performance.now();

@@ -174,8 +174,9 @@ export class SessionLink {
     return this.hub.invoke<CallInfo | null>("GetCall");
   }
 
-  sendCallSignal(callId: string, kind: string, payload: string): Promise<void> {
-    return this.hub.invoke("SendCallSignal", { callId, kind, payload });
+  /** A call signal; while the call rings, the caller's device names the ringing device it is for (<paramref name="toSession"/>). */
+  sendCallSignal(callId: string, kind: string, payload: string, toSession?: string): Promise<void> {
+    return this.hub.invoke("SendCallSignal", toSession ? { callId, kind, payload, toSession } : { callId, kind, payload });
   }
 }
 

@@ -98,6 +98,7 @@ export interface IncomingCallSignal {
   from: string;
   /** The sender's session in the call: signals of a session the call no longer has are not for this link. */
   fromSession: string;
-  kind: "offer" | "answer" | "candidate";
+  /** "hello": a ringing device asks the caller's device for a connection ahead of an answer. */
+  kind: "hello" | "offer" | "answer" | "candidate";
   payload: string;
 }

@@ -58,13 +58,16 @@ public sealed record IncomingCallSignalDto(Guid CallId, Guid From, string FromSe
     }
 }
 
-/// <summary>A call signal as sent by a browser: SDP or ICE for the other device of the call.</summary>
-public sealed record CallSignalDto(Guid CallId, string? Kind, string? Payload)
+/// <summary>
+/// A call signal as sent by a browser: SDP or ICE for the other device of the call; while it rings, the caller names the
+/// ringing device it is for (<see cref="ToSession"/>).
+/// </summary>
+public sealed record CallSignalDto(Guid CallId, string? Kind, string? Payload, string? ToSession = null)
 {
     // Never print the payload (SDP carries addresses), even where a debug log prints hub arguments.
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
-        builder.Append($"CallId = {CallId}, Kind = {Kind}, Payload = <{Payload?.Length ?? 0} chars>");
+        builder.Append($"CallId = {CallId}, Kind = {Kind}, ToSession = {ToSession}, Payload = <{Payload?.Length ?? 0} chars>");
         return true;
     }
 }

@@ -10,7 +10,10 @@ public static class CallRules
 
     public static readonly TimeSpan RefillEvery = TimeSpan.FromSeconds(6);
 
-    public static readonly IReadOnlySet<string> SignalKinds = new HashSet<string>(StringComparer.Ordinal) { "offer", "answer", "candidate" };
+    public static readonly IReadOnlySet<string> SignalKinds = new HashSet<string>(StringComparer.Ordinal) { "hello", "offer", "answer", "candidate" };
+
+    /// <summary>The longest session id a signal may name (SignalR connection ids are 22 characters).</summary>
+    public const int MaxSessionChars = 64;
 
     public static readonly IReadOnlyDictionary<string, CallFailure> Failures = new Dictionary<string, CallFailure>(StringComparer.Ordinal)
     {
@@ -37,8 +40,9 @@ public static class CallRules
     }
 
     /// <summary>Null when the signal may go; otherwise what is wrong with it.</summary>
-    public static string? SignalProblem(string? kind, string? payload) => (kind, payload) switch
+    public static string? SignalProblem(string? kind, string? payload, string? toSession = null) => (kind, payload) switch
     {
+        _ when toSession is { Length: > MaxSessionChars } => "A call signal names a device by its session id, which is not that long.",
         (null, _) => "A call signal needs a kind.",
         ({ } k, _) when !SignalKinds.Contains(k) => $"Unknown call signal kind; expected one of: {string.Join(", ", SignalKinds)}.",
         (_, null) => "A call signal needs a payload.",

@@ -52,7 +52,10 @@ public sealed partial class SessionHub
     /// <summary>The call this user is in, if any.</summary>
     public async Task<CallDto?> GetCall() => await MyGrain.GetCall() is { } call ? CallDto.From(call) : null;
 
-    /// <summary>SDP or ICE to the other device of a call under way; never stored or logged.</summary>
+    /// <summary>
+    /// SDP or ICE to the other device of a call under way; while it rings, between the caller's device and a ringing
+    /// device of the callee (the caller names it: <c>toSession</c>). Never stored or logged.
+    /// </summary>
     public async Task SendCallSignal(CallSignalDto? signal)
     {
         if (signal is null)
@@ -60,7 +63,7 @@ public sealed partial class SessionHub
             throw new HubException("A call signal is required.");
         }
 
-        if (CallRules.SignalProblem(signal.Kind, signal.Payload) is { } problem)
+        if (CallRules.SignalProblem(signal.Kind, signal.Payload, signal.ToSession) is { } problem)
         {
             throw new HubException(problem);
         }
@@ -70,7 +73,7 @@ public sealed partial class SessionHub
             throw new HubException("Too many signals: slow down and try again in a moment.");
         }
 
-        await Call(signal.CallId).Signal(Context.ConnectionId, new CallSignal(signal.CallId, Me, signal.Kind!, signal.Payload!));
+        await Call(signal.CallId).Signal(Context.ConnectionId, new CallSignal(signal.CallId, Me, signal.Kind!, signal.Payload!) { ToSession = signal.ToSession });
     }
 
     private ICallGrain Call(Guid callId) =>

@@ -5,11 +5,13 @@ import { candidatePairs } from "../path.js";
 import type { SessionLink } from "../signaling.js";
 import type { CallInfo, IceConfig, IncomingCallSignal } from "../types.js";
 import { entryFor, failureText, type CallEntry } from "./history.js";
-import { MediaLink, type MediaStats } from "./media.js";
+import { MediaLink, type MediaSignalKind, type MediaStats, type MediaState } from "./media.js";
 import { QualityMeter, type Quality } from "./quality.js";
 import { Ringtone } from "./ringtone.js";
 
 const REJOIN_KEY = "cybernet.call";
+/** Ringing devices one placed call connects to ahead of an answer, at most. */
+const MAX_RING_LINKS = 8;
 const ENDED_SHOWN_MS = 4_000;
 
 export interface CallHost {
@@ -41,8 +43,15 @@ export class Calls {
   private mediaCallId = "";
   /** My session when the media link was made. */
   private mediaMySession = "";
+  /** The media link carries the call: its tracks are on and its state is reported (not a held link of a ringing call). */
+  private mediaLive = false;
   /** Signals of a link made while ringing, held until the device that answers is known. */
-  private outbox: { kind: "offer" | "answer" | "candidate"; payload: string }[] = [];
+  private outbox: { kind: MediaSignalKind; payload: string }[] = [];
+  /**
+   * While my call rings (on the device that placed it): a held link to each ringing device that asked for one, by its
+   * session. The device that answers has its path up already; the others' links close.
+   */
+  private readonly ringLinks = new Map<string, MediaLink>();
   private sending: Promise<void> = Promise.resolve();
   private local: MediaStream | null = null;
   private camera: MediaStreamTrack | null = null;
@@ -89,6 +98,17 @@ export class Calls {
   /** The media link's candidate pairs (for a test that failed, to say why), or null without one. */
   async iceReport(): Promise<string[] | null> {
     return this.media ? candidatePairs(this.media.pc) : null;
+  }
+
+  /**
+   * While a call rings: this device's links made ahead of an answer (the caller's to each ringing device; a ringing
+   * device's to the caller), whether each is connected, still held, whether it sends any track of mine (camera,
+   * microphone), and how many media bytes it received (black placeholder frames only) (for tests).
+   */
+  async ringReport(): Promise<{ connected: boolean; held: boolean; sendsMine: boolean; mediaBytes: number }[]> {
+    // Not the placing device's own unbound link (made while it rings for a device that answers without one).
+    const links = [...this.ringLinks.values(), ...(this.media && !this.mediaLive && this.mediaPeerSession !== "" ? [this.media] : [])];
+    return Promise.all(links.map(async (l) => ({ connected: l.pc.connectionState === "connected", held: l.isHeld, sendsMine: l.sendsMine, mediaBytes: (await l.stats()).bytesReceived })));
   }
 
   get lastStats(): MediaStats | null {
@@ -278,7 +298,15 @@ export class Calls {
     }
     if (c.phase === "ringing" && c.callee === this.host.me) this.ringtone.start();
     else this.ringtone.stop();
-    if (c.phase === "ringing" && c.caller === this.host.me) this.prepare(c);
+    if (c.phase === "ringing" && c.caller === this.host.me) {
+      this.prepare(c);
+      // Ringing devices that asked for a connection before this device heard its call was placed.
+      for (const s of this.early.splice(0)) {
+        if (this.ringingMine(s)) this.toRingLink(s);
+        else this.early.push(s);
+      }
+    }
+    if (c.phase === "ringing" && this.screen.kind === "incoming") this.warm(c);
     if (c.phase !== "ringing" && this.isMine(c)) {
       sessionStorage.setItem(REJOIN_KEY, c.callId);
       void this.ensureMedia(c);
@@ -293,9 +321,51 @@ export class Calls {
   onSignal(s: IncomingCallSignal): void {
     if (this.media && this.call?.callId === s.callId && this.mediaPeerSession === s.fromSession) {
       void this.media.onSignal(s.kind, s.payload).catch((err) => console.warn("call signal failed", err));
+    } else if (this.ringingMine(s)) {
+      this.toRingLink(s);
     } else {
       this.early.push(s);
     }
+  }
+
+  /** A signal from a ringing device of the callee, to this device, which placed the call that rings. */
+  private ringingMine(s: IncomingCallSignal): boolean {
+    const c = this.call;
+    return c !== null && c.callId === s.callId && c.phase === "ringing" && c.caller === this.host.me && c.callerSession === this.host.session() && s.from === c.callee;
+  }
+
+  /** A ringing device's signal goes to its held link; its hello makes one (again, if it made a new link of its own). */
+  private toRingLink(s: IncomingCallSignal): void {
+    const c = this.call!;
+    let link = this.ringLinks.get(s.fromSession);
+    if (s.kind === "hello") {
+      link?.close();
+      this.ringLinks.delete(s.fromSession);
+      if (this.ringLinks.size >= MAX_RING_LINKS) return;
+      const callId = c.callId;
+      const to = s.fromSession;
+      const made: MediaLink = this.makeLink(c, null, (kind, payload) => (this.ringLinks.get(to) === made || this.media === made ? this.send(callId, kind, payload, to) : Promise.resolve()));
+      link = made;
+      this.ringLinks.set(to, link);
+    }
+    void link?.onSignal(s.kind, s.payload).catch((err) => console.warn("call signal failed", err));
+  }
+
+  /**
+   * This device rings: it connects to the caller's device ahead of an answer (a held link: no camera or microphone is
+   * opened or sent before the answer), so that answering only turns the media on.
+   */
+  private warm(c: CallInfo): void {
+    if (this.media || typeof RTCPeerConnection === "undefined") return;
+    const callId = c.callId;
+    this.mediaCallId = callId;
+    this.mediaPeerSession = c.callerSession;
+    this.mediaMySession = this.host.session();
+    this.mediaLive = false;
+    this.outbox = [];
+    const link: MediaLink = this.makeLink(c, null, (kind, payload) => (this.media === link ? this.send(callId, kind, payload) : Promise.resolve()));
+    this.media = link;
+    void link.hello();
   }
 
   private isMine(c: CallInfo): boolean {
@@ -330,7 +400,25 @@ export class Calls {
     const theirSession = c.caller === this.host.me ? c.calleeSession! : c.callerSession;
     // Claimed before the first await: an update and a hub answer arriving together set up one link, not two. A link
     // made under my previous session (the signaling connection was replaced) is dead to the other side: start over.
-    if (this.mediaPeerSession === theirSession && this.mediaMySession === this.host.session()) return;
+    if (this.mediaPeerSession === theirSession && this.mediaMySession === this.host.session()) {
+      // The held link this device made while it rang: answered here, its media goes on.
+      if (this.media && !this.mediaLive && this.mediaCallId === c.callId) await this.goLive(c, this.media);
+      return;
+    }
+    const ready = this.ringLinks.get(theirSession);
+    if (ready) {
+      // The device that answered connected while it rang: its link carries the call; the others close.
+      this.ringLinks.delete(theirSession);
+      this.closeMedia();
+      this.media = ready;
+      this.mediaCallId = c.callId;
+      this.mediaPeerSession = theirSession;
+      this.mediaMySession = this.host.session();
+      if (ready.remote.getTracks().length > 0) this.remote = ready.remote;
+      await this.goLive(c, ready);
+      return;
+    }
+    this.closeRingLinks();
     if (this.media && this.mediaCallId === c.callId && this.mediaPeerSession === "") {
       // The link made while it rang: its offer is ready; it goes to the device that answered, now.
       this.bind(theirSession);
@@ -339,16 +427,32 @@ export class Calls {
     this.closeMedia();
     this.mediaPeerSession = theirSession;
     this.mediaMySession = this.host.session();
-    try {
-      await this.ensureLocal(c.video);
-    } catch (err) {
-      await this.hub.reportCall(c.callId, "failed", "media-refused").catch(() => undefined);
-      this.notice(c, errorText(err));
-      return;
-    }
+    if (!(await this.devicesOrFail(c))) return;
     if (this.mediaPeerSession !== theirSession || this.call?.callId !== c.callId || this.call.phase === "ended") return;
     this.openMedia(c);
     this.bind(theirSession);
+  }
+
+  /** My microphone (and camera) for call <paramref name="c"/>; if they cannot be used, the call ends as failed, the other side told why. */
+  private async devicesOrFail(c: CallInfo): Promise<boolean> {
+    try {
+      await this.ensureLocal(c.video);
+      return true;
+    } catch (err) {
+      await this.hub.reportCall(c.callId, "failed", "media-refused").catch(() => undefined);
+      this.notice(c, errorText(err));
+      return false;
+    }
+  }
+
+  /** A held link now carries the call: my camera and microphone go on it, and its state counts from here. */
+  private async goLive(c: CallInfo, link: MediaLink): Promise<void> {
+    this.mediaLive = true;
+    if (!(await this.devicesOrFail(c))) return;
+    if (this.media !== link || !this.local) return;
+    await link.attach(this.local);
+    this.watchStats();
+    if (link.state === "connected") this.report(c.callId, "connected");
   }
 
   /**
@@ -365,28 +469,42 @@ export class Calls {
     const callId = c.callId;
     this.mediaCallId = callId;
     this.outbox = [];
+    const link: MediaLink = this.makeLink(c, this.local!, (kind, payload) => {
+      if (this.media !== link) return Promise.resolve();
+      if (this.mediaPeerSession === "") {
+        this.outbox.push({ kind, payload });
+        return Promise.resolve();
+      }
+      return this.send(callId, kind, payload);
+    });
+    this.media = link;
+  }
+
+  /** A media link of call <paramref name="c"/>: <paramref name="local"/>'s tracks on it, or none yet (held). */
+  private makeLink(c: CallInfo, local: MediaStream | null, signal: (kind: MediaSignalKind, payload: string) => Promise<void>): MediaLink {
+    const callId = c.callId;
     // The callee is polite: when both offer at once, the callee's offer gives way.
-    const link = new MediaLink(c.callee === this.host.me, this.host.ice(), this.local!, {
-      signal: (kind, payload) => {
-        if (this.media !== link) return Promise.resolve();
-        if (this.mediaPeerSession === "") {
-          this.outbox.push({ kind, payload });
-          return Promise.resolve();
-        }
-        return this.send(callId, kind, payload);
-      },
+    const link: MediaLink = new MediaLink(c.callee === this.host.me, this.host.ice(), local, {
+      signal,
       remote: (stream) => {
+        if (this.media !== link) return;
         this.remote = stream;
         this.host.changed();
       },
       state: (state) => {
-        if (state === "connected") void this.hub.reportCall(callId, "connected").then((x) => this.onCall(x), () => undefined);
-        if (state === "reconnecting") void this.hub.reportCall(callId, "reconnecting").then((x) => this.onCall(x), () => undefined);
+        if (this.media === link && this.mediaLive) this.report(callId, state);
       },
       freshIce: () => this.host.freshIce(),
-      interrupted: () => void this.hub.probe(),
+      interrupted: () => {
+        if (this.media === link) void this.hub.probe();
+      },
     });
-    this.media = link;
+    return link;
+  }
+
+  private report(callId: string, state: MediaState): void {
+    if (state === "connected") void this.hub.reportCall(callId, "connected").then((x) => this.onCall(x), () => undefined);
+    if (state === "reconnecting") void this.hub.reportCall(callId, "reconnecting").then((x) => this.onCall(x), () => undefined);
   }
 
   /** The other device of the call is known: what the link held goes out, in order, and what came early goes in. */
@@ -398,13 +516,18 @@ export class Calls {
     for (const { kind, payload } of this.outbox.splice(0)) void this.send(callId, kind, payload);
     // Signals that came before this link, from the session it is for; older ones (a session gone) are dropped.
     for (const s of this.early.splice(0).filter((x) => x.callId === callId && x.fromSession === theirSession)) void link.onSignal(s.kind, s.payload).catch(() => undefined);
+    this.mediaLive = true;
+    this.watchStats();
+  }
+
+  private watchStats(): void {
     clearInterval(this.statsTimer);
     this.statsTimer = setInterval(() => void this.sample(), 1000);
   }
 
-  /** Call signals leave one after another, in the order the link made them. */
-  private send(callId: string, kind: "offer" | "answer" | "candidate", payload: string): Promise<void> {
-    this.sending = this.sending.then(() => this.hub.sendCallSignal(callId, kind, payload)).catch((err) => console.warn("call signal not sent", err));
+  /** Call signals leave one after another, in the order the links made them. */
+  private send(callId: string, kind: MediaSignalKind, payload: string, toSession?: string): Promise<void> {
+    this.sending = this.sending.then(() => this.hub.sendCallSignal(callId, kind, payload, toSession)).catch((err) => console.warn("call signal not sent", err));
     return this.sending;
   }
 
@@ -473,8 +596,10 @@ export class Calls {
   private closeMedia(): void {
     clearInterval(this.statsTimer);
     this.statsTimer = undefined;
+    this.closeRingLinks();
     this.media?.close();
     this.media = null;
+    this.mediaLive = false;
     this.mediaPeerSession = "";
     this.mediaMySession = "";
     this.mediaCallId = "";
@@ -483,6 +608,11 @@ export class Calls {
     this.last = null;
     this.path = null;
     this.quality = "good";
+  }
+
+  private closeRingLinks(): void {
+    for (const link of this.ringLinks.values()) link.close();
+    this.ringLinks.clear();
   }
 
   private dropLocal(): void {

@@ -2,6 +2,11 @@
 // "perfect negotiation" way (the callee is polite), so a camera turned on or a screen shared mid-call renegotiates in
 // place. On "disconnected" for 2 s, or "failed", it restarts ICE with fresh TURN credentials; the call's grain decides
 // when waiting has lasted too long.
+//
+// A link may be made "held" while the call rings: connected ahead of an answer (ICE and DTLS done while a person looks
+// at the ringing screen), its video sender carrying a black placeholder and its audio sender nothing, so nothing of
+// either side's camera or microphone flows until the answer, when attach() puts the tracks on and the media starts on a
+// path already up, through a video encoder already running (a cold one takes about twice as long to its first frame).
 import { Negotiator, rtcConfig } from "../negotiation.js";
 import { pathKind, selectedPair, selectedPath, type PathInfo, type PathKind } from "../path.js";
 import type { IceConfig } from "../types.js";
@@ -10,8 +15,10 @@ const DISCONNECTED_GRACE_MS = 2_000;
 
 export type MediaState = "connecting" | "connected" | "reconnecting";
 
+export type MediaSignalKind = "hello" | "offer" | "answer" | "candidate";
+
 export interface MediaEvents {
-  signal(kind: "offer" | "answer" | "candidate", payload: string): Promise<void>;
+  signal(kind: MediaSignalKind, payload: string): Promise<void>;
   remote(stream: MediaStream): void;
   state(state: MediaState): void;
   /** Fresh ICE servers (TURN credentials are short-lived), for each restart. */
@@ -61,25 +68,55 @@ export class MediaLink {
   private closed = false;
   private restarts = 0;
 
+  /** Held: connected (or connecting) with no track of mine on its senders until attach(). */
+  private held: boolean;
+  private local: MediaStream | null;
+  /** What a held link's video sender carries: black frames, to keep its encoder warm. */
+  private placeholder: Placeholder | null = null;
+
+  /**
+   * @param local the tracks to send; null for a held link (see attach). A held impolite link offers at once, audio and
+   *   video both sendrecv with no track; a held polite link waits for the other side's offer.
+   */
   constructor(
     readonly polite: boolean,
     ice: IceConfig,
-    local: MediaStream,
+    local: MediaStream | null,
     private readonly events: MediaEvents,
   ) {
     this.pc = new RTCPeerConnection(rtcConfig(ice));
+    this.held = local === null;
+    this.local = local;
     // Only the caller (impolite) offers first, with its tracks; the callee adds its own when that offer arrives, so the
     // first negotiation never collides (a rolled-back offer in Chromium can leave the polite side's tracks on
     // transceivers the answer does not use: no sound).
     const addLocal = () => {
-      if (this.pc.getSenders().some((sender) => sender.track)) return;
+      const local = this.local;
+      if (!local || this.pc.getSenders().some((sender) => sender.track)) return;
       for (const track of local.getTracks()) this.pc.addTrack(track, local);
       // Both kinds can flow even when a side starts without a camera: turning it on later only swaps a track.
       if (local.getVideoTracks().length === 0 && !this.pc.getTransceivers().some((t) => t.receiver.track.kind === "video")) {
         this.pc.addTransceiver("video", { direction: "sendrecv" });
       }
     };
-    if (!polite) addLocal();
+    // A held link answers its first offer sending both ways (with no track yet), so attach() needs no renegotiation;
+    // only the first: later answers keep what this side chose (a camera turned off is recvonly on purpose).
+    let opened = false;
+    const openUp = () => {
+      if (opened) return;
+      opened = true;
+      for (const t of this.pc.getTransceivers()) {
+        if (t.direction === "recvonly") t.direction = "sendrecv";
+        if (t.receiver.track.kind === "video" && this.held) void t.sender.replaceTrack(this.blank()).catch(() => undefined);
+      }
+    };
+    if (this.held && !polite) {
+      opened = true;
+      this.pc.addTransceiver("audio", { direction: "sendrecv" });
+      this.pc.addTransceiver(this.blank(), { direction: "sendrecv" });
+    } else if (!polite) {
+      addLocal();
+    }
     this.pc.ontrack = ({ track }) => {
       this.remoteStream.addTrack(track);
       // The other side turning its camera off stops its sending (a renegotiation): the track mutes, the view shows a face.
@@ -88,10 +125,54 @@ export class MediaLink {
     };
     // Every signal names the link it comes from and the link it is for: after a reload rejoined the call, a late ICE
     // restart from the other side's previous link (addressed to my previous link) never lands on this new one.
-    const send = (kind: "offer" | "answer" | "candidate", body: string) =>
+    const send = (kind: MediaSignalKind, body: string) =>
       events.signal(kind, JSON.stringify({ from: this.id, to: this.remoteLink, body } satisfies Envelope));
-    this.negotiator = new Negotiator(this.pc, polite, send, (err) => console.warn("could not make a call offer", err), addLocal, () => events.freshIce());
+    this.hello = () => send("hello", "");
+    this.negotiator = new Negotiator(this.pc, polite, send, (err) => console.warn("could not make a call offer", err), () => (this.held ? openUp() : addLocal()), () => events.freshIce());
     this.pc.onconnectionstatechange = () => this.onConnectionState();
+  }
+
+  /** A held polite link asks the other side's device for a connection (that side makes a held link and offers). */
+  readonly hello: () => Promise<void>;
+
+  /** What the other side sends, once its tracks came. */
+  get remote(): MediaStream {
+    return this.remoteStream;
+  }
+
+  get isHeld(): boolean {
+    return this.held;
+  }
+
+  /** Whether any sender carries a track of mine (a camera, a microphone, a screen): not while it is held. */
+  get sendsMine(): boolean {
+    return this.pc.getSenders().some((sender) => sender.track !== null && sender.track !== this.placeholder?.track);
+  }
+
+  private blank(): MediaStreamTrack {
+    this.placeholder ??= new Placeholder();
+    return this.placeholder.track;
+  }
+
+  /**
+   * The answer: a held link's senders take <paramref name="local"/>'s tracks, with no renegotiation; once. A polite link
+   * that no offer reached yet adds them when one comes, as a link made with its tracks does.
+   */
+  async attach(local: MediaStream): Promise<void> {
+    if (!this.held || this.closed) return;
+    this.held = false;
+    this.local = local;
+    for (const kind of ["audio", "video"] as const) {
+      const track = (kind === "audio" ? local.getAudioTracks() : local.getVideoTracks())[0];
+      const transceiver = this.pc.getTransceivers().find((t) => t.receiver.track.kind === kind);
+      if (!transceiver) continue;
+      // No camera (an audio call, or answered with audio only): the placeholder goes and the video sender stops, so the
+      // other side shows a face, not black frames.
+      if (track) await transceiver.sender.replaceTrack(track);
+      else if (kind === "video") await this.useTrack("video", null);
+    }
+    this.placeholder?.stop();
+    this.placeholder = null;
   }
 
   get state(): MediaState {
@@ -146,6 +227,8 @@ export class MediaLink {
 
   close(): void {
     this.closed = true;
+    this.placeholder?.stop();
+    this.placeholder = null;
     clearTimeout(this.interrupted);
     this.pc.close();
   }
@@ -190,5 +273,32 @@ export class MediaLink {
     if (state === this.current) return;
     this.current = state;
     this.events.state(state);
+  }
+}
+
+/** Black frames from a small canvas, a few a second: what a held link's video encoder works on until the answer. */
+class Placeholder {
+  readonly track: MediaStreamTrack;
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor() {
+    // The size a camera gives by default, so the camera taking its place does not make the encoder start over.
+    const canvas = document.createElement("canvas");
+    canvas.width = 640;
+    canvas.height = 480;
+    const g = canvas.getContext("2d")!;
+    const paint = () => {
+      g.fillStyle = "#000";
+      g.fillRect(0, 0, canvas.width, canvas.height);
+    };
+    paint();
+    this.track = canvas.captureStream(5).getVideoTracks()[0]!;
+    // A canvas stream carries a frame only when the canvas was drawn on.
+    this.timer = setInterval(paint, 200);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.track.stop();
   }
 }
