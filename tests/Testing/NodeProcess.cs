@@ -105,9 +105,16 @@ public sealed class NodeProcess : IAsyncDisposable
         {
             await WaitHealthyAsync();
         }
+        catch (TimeoutException slow)
+        {
+            // Nobody holds a node that never became healthy: stop it here, or it outlives the test run. What it said
+            // goes with the failure (the last lines: where it stood when the wait gave up).
+            await node.DisposeAsync();
+            var said = node.Output.Split('\n');
+            throw new TimeoutException($"{slow.Message}\n--- the last lines {name} wrote:\n{string.Join('\n', said.TakeLast(60))}", slow);
+        }
         catch
         {
-            // Nobody holds a node that never became healthy: stop it here, or it outlives the test run.
             await node.DisposeAsync();
             throw;
         }
