@@ -22,7 +22,8 @@ public static class CallBrowser
           window.bench = { armed: Infinity, marks: {} };
           const mark = (name) => { if (!(name in window.bench.marks)) window.bench.marks[name] = now(); };
           const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-          navigator.mediaDevices.getUserMedia = async (c) => { const r = await gum(c); if (now() > window.bench.armed) mark('media-open'); return r; };
+          const devices = new WeakSet();
+          navigator.mediaDevices.getUserMedia = async (c) => { const r = await gum(c); r.getTracks().forEach(t => devices.add(t)); if (now() > window.bench.armed) mark('media-open'); return r; };
           const Native = window.RTCPeerConnection;
           window.RTCPeerConnection = function (...args) {
             const pc = new Native(...args);
@@ -31,29 +32,61 @@ public static class CallBrowser
               const srd = pc.setRemoteDescription.bind(pc);
               pc.setRemoteDescription = (d) => { if (d && d.type === 'offer') mark('offer-in'); if (d && d.type === 'answer') mark('answer-in'); return srd(d); };
               pc.addEventListener('connectionstatechange', () => { if (pc.connectionState === 'connected') mark('connected'); });
-              pc.addEventListener('track', (e) => mark('track-' + e.track.kind));
+              pc.addEventListener('track', (e) => {
+                mark('track-' + e.track.kind);
+                // Unmuted: the first media packets of that kind arrived (after the answer, on a link made while it rang).
+                e.track.addEventListener('unmute', () => mark('packets-' + e.track.kind));
+                // For video that is the placeholder's first black frame while it rings; the camera's comes in the frame mark.
+              });
               pc.addEventListener('icecandidate', (e) => { if (e.candidate) mark('first-candidate'); });
             }
             return pc;
           };
           window.RTCPeerConnection.prototype = Native.prototype;
-          // The first frame of the remote video shown on screen (requestVideoFrameCallback), whenever its element appears.
+          // The first frame of the other side's camera shown on screen (requestVideoFrameCallback), whenever its element
+          // appears: a frame with something in it, not one of the black frames a link carries while it rings.
+          const sample = document.createElement('canvas');
+          sample.width = 16; sample.height = 12;
+          const g = sample.getContext('2d', { willReadFrequently: true });
+          const lit = (v) => {
+            g.drawImage(v, 0, 0, 16, 12);
+            const d = g.getImageData(0, 0, 16, 12).data;
+            let sum = 0;
+            for (let i = 0; i < d.length; i += 4) sum += d[i] + d[i + 1] + d[i + 2];
+            return sum > 16 * 12 * 30;
+          };
           new MutationObserver(() => {
             const v = document.getElementById('remote-video');
             if (!v || v.dataset.probed || now() < window.bench.armed) return;
             v.dataset.probed = '1';
-            v.requestVideoFrameCallback(() => mark('first-frame'));
+            const look = () => { if (lit(v)) mark('first-frame'); else v.requestVideoFrameCallback(look); };
+            v.requestVideoFrameCallback(look);
           }).observe(document, { subtree: true, childList: true });
           new MutationObserver(() => {
             const layer = document.getElementById('call-layer');
             if (layer && layer.dataset.screen === 'incoming' && now() > window.bench.armed) mark('ring');
+            if (layer && layer.dataset.screen === 'active' && now() > window.bench.armed) mark('active');
           }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-screen'] });
+          // A track put on a sender (the answer turning the media on, on a link connected while it rang).
+          const replace = RTCRtpSender.prototype.replaceTrack;
+          RTCRtpSender.prototype.replaceTrack = function (t) { if (t && devices.has(t) && now() > window.bench.armed) mark('track-on-' + t.kind); return replace.call(this, t); };
         })();
         """;
 
     private const string Arm = "() => { window.bench.armed = performance.timeOrigin + performance.now(); window.bench.marks = {}; }";
 
     private const string Click = "(selector) => { const at = performance.timeOrigin + performance.now(); document.querySelector(selector).click(); return at; }";
+
+    // Accept as a person does: <ms> after the ring showed (the page's own clock), then the click.
+    private const string ClickAfterRing = """
+        async ([selector, ms]) => {
+          const now = () => performance.timeOrigin + performance.now();
+          await new Promise(r => setTimeout(r, Math.max(0, window.bench.marks.ring + ms - now())));
+          const at = now();
+          document.querySelector(selector).click();
+          return at;
+        }
+        """;
 
     // The baseline call: the camera and microphone opened, two connections in one page, first remote frame shown.
     private const string BareCall = """
@@ -81,7 +114,8 @@ public static class CallBrowser
 
     private static readonly TimeSpan CallPacing = TimeSpan.FromSeconds(6.2);
 
-    public static async Task RunAsync(AppCluster app, int calls)
+    /// <param name="answerAfterMs">How long after the ring shows Bob clicks Accept: a person takes about a second to see who calls and reach the button; 0 clicks at once.</param>
+    public static async Task RunAsync(AppCluster app, int calls, int answerAfterMs)
     {
         var web = app.Webs[0].BaseAddress;
         using var playwright = await Playwright.CreateAsync();
@@ -124,7 +158,7 @@ public static class CallBrowser
             }
 
             pace.Restart();
-            var one = await OneCallAsync(alice, bob);
+            var one = await OneCallAsync(alice, bob, answerAfterMs);
             if (i % 2 == 1)
             {
                 await BaselinesAsync();
@@ -146,7 +180,7 @@ public static class CallBrowser
             }
         }
 
-        Report.Section($"Browser calls: {calls} video calls (one warm-up uncounted), two Chromium processes on loopback, one silo, one web node, fake camera and microphone");
+        Report.Section($"Browser calls: {calls} video calls (one warm-up uncounted), Accept clicked {answerAfterMs} ms after the ring shows, two Chromium processes on loopback, one silo, one web node, fake camera and microphone");
         var ourRing = new Stats("click Call -> ring on the callee's screen", ring);
         var hubStats = new Stats("bare hub round trip from the caller's page", hub);
         Report.Line(ourRing.ToString());
@@ -168,14 +202,14 @@ public static class CallBrowser
 
     private sealed record CallFigures(double Ring, double CalleeFrame, double CallerFrame, IReadOnlyList<(string Stage, double Ms)> Stages);
 
-    private static async Task<CallFigures> OneCallAsync(Person alice, Person bob)
+    private static async Task<CallFigures> OneCallAsync(Person alice, Person bob, int answerAfterMs)
     {
         await alice.Page.EvaluateAsync(Arm);
         await bob.Page.EvaluateAsync(Arm);
         var clickCall = await alice.Page.EvaluateAsync<double>(Click, "#call-video");
         await bob.Page.WaitForFunctionAsync("() => 'ring' in window.bench.marks", null, new() { Timeout = 20_000, PollingInterval = 20 });
         await bob.Page.Locator("button[data-action=answer-video]").WaitForAsync(new() { Timeout = 20_000 });
-        var accept = await bob.Page.EvaluateAsync<double>(Click, "button[data-action=answer-video]");
+        var accept = await bob.Page.EvaluateAsync<double>(ClickAfterRing, new object[] { "button[data-action=answer-video]", answerAfterMs });
         const string framed = "() => 'first-frame' in window.bench.marks";
         await alice.Page.WaitForFunctionAsync(framed, null, new() { Timeout = 30_000, PollingInterval = 20 });
         await bob.Page.WaitForFunctionAsync(framed, null, new() { Timeout = 30_000, PollingInterval = 20 });
@@ -189,8 +223,12 @@ public static class CallBrowser
         List<(string, double)> stages =
         [
             ("callee: camera and mic open", At(b, "media-open") - accept),
+            ("callee: call view shown", At(b, "active") - accept),
+            ("caller: call view shown (told: answered)", At(a, "active") - accept),
+            ("callee: camera on the link", At(b, "track-on-video") - accept),
+            ("caller: camera on the link", At(a, "track-on-video") - accept),
             ("callee: media link made", At(b, "link-made") - accept),
-            ("caller: media link made (told: answered)", At(a, "link-made") - accept),
+            ("caller: media link made", At(a, "link-made") - accept),
             ("callee: caller's offer applied", At(b, "offer-in") - accept),
             ("caller: callee's answer applied", At(a, "answer-in") - accept),
             ("callee: ICE and DTLS connected", At(b, "connected") - accept),
@@ -198,6 +236,8 @@ public static class CallBrowser
             ("caller: first own candidate", At(a, "first-candidate") - accept),
             ("callee: remote video track", At(b, "track-video") - accept),
             ("caller: remote video track", At(a, "track-video") - accept),
+            ("callee: first video packets in", At(b, "packets-video") - accept),
+            ("caller: first video packets in", At(a, "packets-video") - accept),
             ("callee: first remote frame shown", At(b, "first-frame") - accept),
             ("caller: first remote frame shown", At(a, "first-frame") - accept),
         ];
