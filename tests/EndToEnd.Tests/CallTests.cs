@@ -25,17 +25,27 @@ public sealed class CallTests(BrowserFixture fixture)
             : (0, 0);
     }
 
-    /// <summary>Waits until remote video frames and audio samples both grow between two samples.</summary>
+    /// <summary>Waits until remote video frames and audio samples both grow between two samples; if they never do, says where the call stood.</summary>
     private static async Task MediaFlowsAsync(Person p, bool video)
     {
         var first = (Frames: 0.0, Samples: 0.0);
-        await TestWait.UntilAsync(async () =>
+        try
         {
-            var now = await ReceivedAsync(p);
-            var rising = now.Samples > first.Samples && now.Samples > 0 && (!video || (now.Frames > first.Frames && first.Frames > 0));
-            first = now;
-            return rising;
-        }, TimeSpan.FromSeconds(30), $"{p.DisplayName} receives the other side's {(video ? "video and audio" : "audio")}");
+            await TestWait.UntilAsync(async () =>
+            {
+                var now = await ReceivedAsync(p);
+                var rising = now.Samples > first.Samples && now.Samples > 0 && (!video || (now.Frames > first.Frames && first.Frames > 0));
+                first = now;
+                return rising;
+            }, TimeSpan.FromSeconds(30), $"{p.DisplayName} receives the other side's {(video ? "video and audio" : "audio")}");
+        }
+        catch (TimeoutException missing)
+        {
+            var stats = await p.Page.EvaluateAsync<JsonElement>("() => window.cybernetDebug.callStats()");
+            var ice = await p.Page.EvaluateAsync<JsonElement>("() => window.cybernetDebug.ice('')");
+            var phase = await Status(p).GetAttributeAsync("data-phase");
+            throw new TimeoutException($"{missing.Message}\nphase {phase}; last stats {stats.GetRawText()}\ncall's candidate pairs: {ice.GetProperty("call").GetRawText()}", missing);
+        }
     }
 
     [Fact]
