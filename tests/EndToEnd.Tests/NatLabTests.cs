@@ -320,11 +320,16 @@ public sealed class NatLabTests(LabFixture fixture) : IClassFixture<LabFixture>,
         var moved = DateTimeOffset.UtcNow;
         await Assertions.Expect(alice.Person.Page.Locator("#call-status")).ToHaveAttributeAsync("data-phase", "reconnecting", new() { Timeout = 15_000 });
 
-        // Connected again (media flowing: the media link reports it) within 10 s of the move; then both sides decode.
-        await Assertions.Expect(alice.Person.Page.Locator("#call-status")).ToHaveAttributeAsync("data-phase", "connected", new() { Timeout = (float)Math.Max(1, (TimeSpan.FromSeconds(10) - (DateTimeOffset.UtcNow - moved)).TotalMilliseconds) });
-        await MediaFlowsAsync(bob.Person);
-        await MediaFlowsAsync(alice.Person);
-        await Assertions.Expect(bob.Person.Page.Locator("#call-status")).ToHaveAttributeAsync("data-phase", "connected", new() { Timeout = 5_000 });
+        // Connected again (media flowing: the media link reports it) within 10 s of the move; then both sides decode. If
+        // not, the failure carries both sides' candidate pairs (links and call) and call stats.
+        await ExplainedAsync(alice.Person, bob.Person, async () =>
+        {
+            await Assertions.Expect(alice.Person.Page.Locator("#call-status")).ToHaveAttributeAsync("data-phase", "connected", new() { Timeout = (float)Math.Max(1, (TimeSpan.FromSeconds(10) - (DateTimeOffset.UtcNow - moved)).TotalMilliseconds) });
+            await MediaFlowsAsync(bob.Person);
+            await MediaFlowsAsync(alice.Person);
+            await Assertions.Expect(bob.Person.Page.Locator("#call-status")).ToHaveAttributeAsync("data-phase", "connected", new() { Timeout = 5_000 });
+            return true;
+        });
         Console.WriteLine($"network change ({a}): connected again and decoding both ways {(DateTimeOffset.UtcNow - moved).TotalSeconds:F1} s after the move");
         await Assertions.Expect(alice.Person.Page.Locator("#call-path")).ToHaveAttributeAsync("data-path", kind, Soon);
 
