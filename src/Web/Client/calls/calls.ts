@@ -102,13 +102,13 @@ export class Calls {
 
   /**
    * While a call rings: this device's links made ahead of an answer (the caller's to each ringing device; a ringing
-   * device's to the caller), whether each is connected, still held, whether it sends any track of mine (camera,
-   * microphone), and how many media bytes it received (black placeholder frames only) (for tests).
+   * device's to the caller), whether each is connected, still held, and whether it sends any track of mine (camera,
+   * microphone) (for tests).
    */
-  async ringReport(): Promise<{ connected: boolean; held: boolean; sendsMine: boolean; mediaBytes: number }[]> {
+  ringReport(): { connected: boolean; held: boolean; sendsMine: boolean }[] {
     // Not the placing device's own unbound link (made while it rings for a device that answers without one).
     const links = [...this.ringLinks.values(), ...(this.media && !this.mediaLive && this.mediaPeerSession !== "" ? [this.media] : [])];
-    return Promise.all(links.map(async (l) => ({ connected: l.pc.connectionState === "connected", held: l.isHeld, sendsMine: l.sendsMine, mediaBytes: (await l.stats()).bytesReceived })));
+    return links.map((l) => ({ connected: l.pc.connectionState === "connected", held: l.isHeld, sendsMine: l.sendsMine }));
   }
 
   get lastStats(): MediaStats | null {
@@ -362,7 +362,6 @@ export class Calls {
     this.mediaPeerSession = c.callerSession;
     this.mediaMySession = this.host.session();
     this.mediaLive = false;
-    this.outbox = [];
     const link: MediaLink = this.makeLink(c, null, (kind, payload) => (this.media === link ? this.send(callId, kind, payload) : Promise.resolve()));
     this.media = link;
     void link.hello();
