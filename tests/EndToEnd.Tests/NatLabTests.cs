@@ -177,7 +177,18 @@ public sealed class NatLabTests(LabFixture fixture) : IClassFixture<LabFixture>,
     private static async Task<string> IceReportAsync(Person p, Person other)
     {
         var otherId = await other.Page.EvaluateAsync<string>("() => document.getElementById('app').dataset.userId");
-        return $"ICE of {p.DisplayName}: " + await p.Page.EvaluateAsync<string>("async id => JSON.stringify(await window.cybernetDebug.ice(id), null, 1)", otherId);
+        return $"ICE of {p.DisplayName}: " + await p.Page.EvaluateAsync<string>("async id => JSON.stringify(await window.cybernetDebug.ice(id), null, 1)", otherId)
+            + $"\nEvents of {p.DisplayName}: " + await TimelineAsync(p, DateTimeOffset.UtcNow.AddMinutes(-2));
+    }
+
+    /// <summary>The connection events <paramref name="p"/>'s tab recorded since <paramref name="since"/>, each at its offset from then.</summary>
+    private static async Task<string> TimelineAsync(Person p, DateTimeOffset since)
+    {
+        var entries = JsonDocument.Parse(await p.Page.EvaluateAsync<string>("() => JSON.stringify(window.cybernetDebug.trace())")).RootElement;
+        var from = since.ToUnixTimeMilliseconds();
+        return string.Join("; ", entries.EnumerateArray()
+            .Where(e => e.GetProperty("at").GetInt64() >= from)
+            .Select(e => $"+{(e.GetProperty("at").GetInt64() - from) / 1000.0:F1} s {e.GetProperty("what").GetString()}"));
     }
 
     private static async Task<JsonElement> CallStatsAsync(Person p) =>
@@ -251,6 +262,11 @@ public sealed class NatLabTests(LabFixture fixture) : IClassFixture<LabFixture>,
             return true;
         });
         await Assertions.Expect(alice.Person.Page.Locator("#call-path")).ToHaveTextAsync(expect.CallLabel);
+        var events = await TimelineAsync(alice.Person, DateTimeOffset.UtcNow.AddMinutes(-5));
+        if (events.Contains("leave a relay", StringComparison.Ordinal))
+        {
+            Console.WriteLine($"cell {a}-{b}: the call left a relay for a direct path that works ({events})");
+        }
         var pair = (await CallStatsAsync(alice.Person)).GetProperty("pair");
         Assert.Contains(pair.GetProperty("local").GetString(), expect.Local);
         await alice.Person.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, $"lab-{a}-{b}.png".ToLowerInvariant()) });
@@ -331,6 +347,8 @@ public sealed class NatLabTests(LabFixture fixture) : IClassFixture<LabFixture>,
             return true;
         });
         Console.WriteLine($"network change ({a}): connected again and decoding both ways {(DateTimeOffset.UtcNow - moved).TotalSeconds:F1} s after the move");
+        Console.WriteLine($"  Alice: {await TimelineAsync(alice.Person, moved)}");
+        Console.WriteLine($"  Bob: {await TimelineAsync(bob.Person, moved)}");
         await Assertions.Expect(alice.Person.Page.Locator("#call-path")).ToHaveAttributeAsync("data-path", kind, Soon);
 
         // The chat link finds its way back too, and the file resumes from a checkpoint and arrives whole.

@@ -10,6 +10,7 @@ import { StartGate } from "./gate.js";
 import { Messenger } from "./messenger.js";
 import { ClientModel } from "./model.js";
 import { PeerDirectory } from "./peers.js";
+import { trace, traced } from "./trace.js";
 import { SessionLink, hubErrorText, type LinkState } from "./signaling.js";
 import { MessageStore } from "./store.js";
 import type { IceConfig, IncomingSignal, Presence } from "./types.js";
@@ -68,7 +69,7 @@ class App {
     });
 
     this.peers = new PeerDirectory(
-      { mySession: () => this.session, sendSignal: (to, toSession, kind, payload) => this.hub.sendSignal(to, toSession, kind, payload), probe: () => this.hub.probe() },
+      { mySession: () => this.session, sendSignal: (to, toSession, kind, payload) => this.hub.sendSignal(to, toSession, kind, payload), probe: () => this.hub.probe().then(() => undefined) },
       () => this.ice,
       () => this.freshIce(),
       {
@@ -213,6 +214,7 @@ class App {
       callStats: () => this.calls.lastStats,
       iceConfig: () => this.freshIce(),
       ice: async (peer: string) => ({ links: await this.peers.iceReport(peer), call: await this.calls.iceReport() }),
+      trace: () => traced(),
       callLocal: () => this.calls.localTracks(),
       ringLinks: () => this.calls.ringReport(),
       call: (userId: string, video: boolean) => this.calls.start(userId, video),
@@ -241,10 +243,12 @@ class App {
 
   /** The hub connection's state; a reconnected hub is a new session id, and links made under the old one start over. */
   private onHubState(state: LinkState, detail?: string): void {
+    trace(`signaling: ${state}`);
     showConnection(state, detail);
     if (state !== "connected" || !this.session) return;
     void this.hub.whoAmI().then((id) => {
       if (id === this.session) return;
+      trace("signaling: a new session");
       this.session = id;
       this.peers.dropEverything();
       this.reachOut();

@@ -28,6 +28,22 @@ export function selectedPair(report: RTCStatsReport): { localCandidateId?: strin
   return pairId ? report.get(pairId) : undefined;
 }
 
+/**
+ * Whether a pair with no relay on either side has been answered in <paramref name="report"/>: a direct path works, even
+ * if ICE chose a relayed one (the relay's checks came back first on a busy machine, or the direct pair went quiet for a
+ * moment) and stays on it.
+ */
+export function directPairWorks(report: RTCStatsReport): boolean {
+  let works = false;
+  report.forEach((s: { type: string; state?: string; responsesReceived?: number; localCandidateId?: string; remoteCandidateId?: string }) => {
+    if (works || s.type !== "candidate-pair" || s.state !== "succeeded" || !s.responsesReceived) return;
+    const local = s.localCandidateId ? (report.get(s.localCandidateId) as { candidateType?: string } | undefined) : undefined;
+    const remote = s.remoteCandidateId ? (report.get(s.remoteCandidateId) as { candidateType?: string } | undefined) : undefined;
+    works = !!local?.candidateType && !!remote?.candidateType && local.candidateType !== "relay" && remote.candidateType !== "relay";
+  });
+  return works;
+}
+
 /** The selected pair of <paramref name="report"/>, or null while none is chosen. */
 export function selectedPath(report: RTCStatsReport): PathInfo | null {
   const pair = selectedPair(report);
@@ -47,9 +63,16 @@ export async function candidatePairs(pc: RTCPeerConnection): Promise<string[]> {
     return c ? `${c.candidateType}/${c.protocol}${c.relayProtocol ? `(${c.relayProtocol})` : ""} ${c.address}:${c.port}` : "?";
   };
   const out = [`${pc.connectionState}/${pc.iceConnectionState}/${pc.iceGatheringState}`];
-  report.forEach((s: { type: string; id: string; state?: string; nominated?: boolean; localCandidateId?: string; remoteCandidateId?: string; requestsSent?: number; responsesReceived?: number }) => {
+  type Pair = { type: string; id: string; state?: string; nominated?: boolean; localCandidateId?: string; remoteCandidateId?: string; requestsSent?: number; responsesReceived?: number; requestsReceived?: number; bytesSent?: number; bytesReceived?: number; currentRoundTripTime?: number; lastPacketReceivedTimestamp?: number };
+  const now = performance.timeOrigin + performance.now();
+  report.forEach((s: Pair) => {
     if (s.type !== "candidate-pair") return;
-    out.push(`${s.id === selected ? "*" : " "} ${side(s.localCandidateId)} -> ${side(s.remoteCandidateId)} ${s.state}${s.nominated ? " nominated" : ""} req ${s.requestsSent ?? 0} resp ${s.responsesReceived ?? 0}`);
+    const rtt = s.currentRoundTripTime !== undefined ? ` rtt ${Math.round(s.currentRoundTripTime * 1000)} ms` : "";
+    const heard = s.lastPacketReceivedTimestamp ? ` heard ${Math.round(now - s.lastPacketReceivedTimestamp)} ms ago` : "";
+    out.push(
+      `${s.id === selected ? "*" : " "} ${side(s.localCandidateId)} -> ${side(s.remoteCandidateId)} ${s.state}${s.nominated ? " nominated" : ""}` +
+        ` req ${s.requestsSent ?? 0} resp ${s.responsesReceived ?? 0} got ${s.requestsReceived ?? 0} bytes ${s.bytesSent ?? 0}/${s.bytesReceived ?? 0}${rtt}${heard}`,
+    );
   });
   return out;
 }

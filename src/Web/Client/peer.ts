@@ -1,5 +1,6 @@
 // One RTCPeerConnection between this session and one session of a contact, negotiated the
 // "perfect negotiation" way: either side may start, and when both do at once the polite side yields.
+import { trace } from "./trace.js";
 import { Negotiator, rtcConfig } from "./negotiation.js";
 import { pathKind, selectedPath, type PathInfo } from "./path.js";
 import type { IceConfig } from "./types.js";
@@ -78,6 +79,7 @@ export class PeerLink {
       () => events.freshIce(),
     );
     this.pc.onconnectionstatechange = () => {
+      trace(`link: ${this.pc.connectionState}`);
       clearTimeout(this.interrupted);
       switch (this.pc.connectionState) {
         case "connected":
@@ -195,6 +197,7 @@ export class PeerLink {
   private recover(): void {
     if (this.restarts < 3) {
       this.restarts++;
+      trace("link: ICE restart");
       this.setState("connecting", "restarting ICE");
       // Fresh TURN credentials for the new allocation: the first ones may have expired by now.
       void this.events

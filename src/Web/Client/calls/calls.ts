@@ -1,6 +1,7 @@
 // Calls on this device: placing, ringing, answering, the media of the call this session takes part in, and what
 // every other device of mine shows meanwhile ("answered on another device"). The call's grain on the server decides
 // every step; this class asks it (hub methods) and follows what it says (the "Call" event).
+import { trace } from "../trace.js";
 import { candidatePairs } from "../path.js";
 import type { SessionLink } from "../signaling.js";
 import type { CallInfo, IceConfig, IncomingCallSignal } from "../types.js";
@@ -45,8 +46,6 @@ export class Calls {
   private mediaMySession = "";
   /** The media link carries the call: its tracks are on and its state is reported (not a held link of a ringing call). */
   private mediaLive = false;
-  /** Signals of a link made while ringing, held until the device that answers is known. */
-  private outbox: { kind: MediaSignalKind; payload: string }[] = [];
   /**
    * While my call rings (on the device that placed it): a held link to each ringing device that asked for one, by its
    * session. The device that answers has its path up already; the others' links close.
@@ -63,6 +62,8 @@ export class Calls {
   private readonly meter = new QualityMeter();
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private last: MediaStats | null = null;
+  /** Samples in a row that found the call relayed though a direct pair works. */
+  private relayedThoughDirect = 0;
   private ended: { call: CallInfo | null; text: string; until: number } | null = null;
   /** Server clock minus this device's clock, from the last update: timers count by the server. */
   private skewMs = 0;
@@ -97,7 +98,8 @@ export class Calls {
 
   /** The media link's candidate pairs (for a test that failed, to say why), or null without one. */
   async iceReport(): Promise<string[] | null> {
-    return this.media ? candidatePairs(this.media.pc) : null;
+    if (!this.media) return null;
+    return [...(await candidatePairs(this.media.pc)), `ICE restarts: ${this.last?.iceRestarts ?? "?"}`];
   }
 
   /**
@@ -106,8 +108,7 @@ export class Calls {
    * microphone) (for tests).
    */
   ringReport(): { connected: boolean; held: boolean; sendsMine: boolean }[] {
-    // Not the placing device's own unbound link (made while it rings for a device that answers without one).
-    const links = [...this.ringLinks.values(), ...(this.media && !this.mediaLive && this.mediaPeerSession !== "" ? [this.media] : [])];
+    const links = [...this.ringLinks.values(), ...(this.media && !this.mediaLive ? [this.media] : [])];
     return links.map((l) => ({ connected: l.pc.connectionState === "connected", held: l.isHeld, sendsMine: l.sendsMine }));
   }
 
@@ -145,6 +146,7 @@ export class Calls {
     if (call.phase !== "ringing" && sessionStorage.getItem(REJOIN_KEY) === call.callId) {
       try {
         await this.ensureLocal(call.video);
+        trace("call: rejoin");
         this.onCall(await this.hub.rejoinCall(call.callId));
         return;
       } catch (err) {
@@ -285,6 +287,7 @@ export class Calls {
 
   /** The server says the call changed. */
   onCall(c: CallInfo): void {
+    if (c.phase !== this.call?.phase) trace(`call phase: ${c.phase}`);
     this.skewMs = Date.parse(c.serverNow) - Date.now();
     if (this.call && this.call.callId !== c.callId && this.call.phase !== "ended" && c.phase === "ended") {
       // Another call ended while this one lasts (a busy caller, a call that gave way): only the list hears of it.
@@ -299,7 +302,6 @@ export class Calls {
     if (c.phase === "ringing" && c.callee === this.host.me) this.ringtone.start();
     else this.ringtone.stop();
     if (c.phase === "ringing" && c.caller === this.host.me) {
-      this.prepare(c);
       // Ringing devices that asked for a connection before this device heard its call was placed.
       for (const s of this.early.splice(0)) {
         if (this.ringingMine(s)) this.toRingLink(s);
@@ -417,12 +419,8 @@ export class Calls {
       await this.goLive(c, ready);
       return;
     }
+    // No link was made while it rang (the device answered before it could ask for one): one is made now.
     this.closeRingLinks();
-    if (this.media && this.mediaCallId === c.callId && this.mediaPeerSession === "") {
-      // The link made while it rang: its offer is ready; it goes to the device that answered, now.
-      this.bind(theirSession);
-      return;
-    }
     this.closeMedia();
     this.mediaPeerSession = theirSession;
     this.mediaMySession = this.host.session();
@@ -454,28 +452,11 @@ export class Calls {
     if (link.state === "connected") this.report(c.callId, "connected");
   }
 
-  /**
-   * While my call rings, the placing device makes its media link at once (its offer and candidates ready, held here),
-   * so the answer only waits for them to travel: the offer is not made after the answer, it is sent.
-   */
-  private prepare(c: CallInfo): void {
-    if (this.media || !this.local || c.callerSession !== this.host.session()) return;
-    this.openMedia(c);
-  }
-
-  /** A media link for call <paramref name="c"/> whose signals wait in order until it is bound to the other device. */
+  /** A media link for call <paramref name="c"/>, with my tracks on it, to the device bound next (see bind). */
   private openMedia(c: CallInfo): void {
     const callId = c.callId;
     this.mediaCallId = callId;
-    this.outbox = [];
-    const link: MediaLink = this.makeLink(c, this.local!, (kind, payload) => {
-      if (this.media !== link) return Promise.resolve();
-      if (this.mediaPeerSession === "") {
-        this.outbox.push({ kind, payload });
-        return Promise.resolve();
-      }
-      return this.send(callId, kind, payload);
-    });
+    const link: MediaLink = this.makeLink(c, this.local!, (kind, payload) => (this.media === link ? this.send(callId, kind, payload) : Promise.resolve()));
     this.media = link;
   }
 
@@ -506,13 +487,12 @@ export class Calls {
     if (state === "reconnecting") void this.hub.reportCall(callId, "reconnecting").then((x) => this.onCall(x), () => undefined);
   }
 
-  /** The other device of the call is known: what the link held goes out, in order, and what came early goes in. */
+  /** The other device of the call is known: what came early from it goes in. */
   private bind(theirSession: string): void {
     const link = this.media!;
     const callId = this.mediaCallId;
     this.mediaPeerSession = theirSession;
     this.mediaMySession = this.host.session();
-    for (const { kind, payload } of this.outbox.splice(0)) void this.send(callId, kind, payload);
     // Signals that came before this link, from the session it is for; older ones (a session gone) are dropped.
     for (const s of this.early.splice(0).filter((x) => x.callId === callId && x.fromSession === theirSession)) void link.onSignal(s.kind, s.payload).catch(() => undefined);
     this.mediaLive = true;
@@ -539,6 +519,9 @@ export class Calls {
     // Nothing came in for a second (a call always carries audio, silent or not): the path may be gone with a network
     // change, seconds before ICE says "disconnected"; a probe finds a signaling connection that died with it.
     if (before && before.packetsReceived > 0 && now.packetsReceived === before.packetsReceived) void this.hub.probe();
+    // On a relay for 3 s while a direct pair works: the impolite side asks for new checks once (see preferDirect).
+    this.relayedThoughDirect = now.path !== null && now.path !== "direct" && now.directWorks ? this.relayedThoughDirect + 1 : 0;
+    if (this.relayedThoughDirect >= 3 && !this.media.polite) this.media.preferDirect();
     if (before) {
       const seconds = Math.max(0.001, (now.at - before.at) / 1000);
       const packets = now.packetsReceived - before.packetsReceived + (now.packetsLost - before.packetsLost);
@@ -602,7 +585,6 @@ export class Calls {
     this.mediaPeerSession = "";
     this.mediaMySession = "";
     this.mediaCallId = "";
-    this.outbox = [];
     this.remote = null;
     this.last = null;
     this.path = null;

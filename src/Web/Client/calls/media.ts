@@ -7,8 +7,9 @@
 // at the ringing screen), its video sender carrying a black placeholder and its audio sender nothing, so nothing of
 // either side's camera or microphone flows until the answer, when attach() puts the tracks on and the media starts on a
 // path already up, through a video encoder already running (a cold one takes about twice as long to its first frame).
+import { trace } from "../trace.js";
 import { Negotiator, rtcConfig } from "../negotiation.js";
-import { pathKind, selectedPair, selectedPath, type PathInfo, type PathKind } from "../path.js";
+import { directPairWorks, pathKind, selectedPair, selectedPath, type PathInfo, type PathKind } from "../path.js";
 import type { IceConfig } from "../types.js";
 
 const DISCONNECTED_GRACE_MS = 2_000;
@@ -44,6 +45,8 @@ export interface MediaStats {
   path: PathKind | null;
   /** The selected candidate pair's types (host, srflx, prflx, relay), null until one is chosen. */
   pair: PathInfo | null;
+  /** A pair with no relay on it was answered: a direct path works (see directPairWorks). */
+  directWorks: boolean;
   at: number;
 }
 
@@ -204,7 +207,7 @@ export class MediaLink {
 
   async stats(): Promise<MediaStats> {
     const report = await this.pc.getStats();
-    const out: MediaStats = { framesDecoded: 0, frameWidth: 0, frameHeight: 0, totalSamplesReceived: 0, bytesReceived: 0, packetsLost: 0, packetsReceived: 0, rttMs: null, path: null, pair: null, iceRestarts: this.restarts, at: performance.now() };
+    const out: MediaStats = { framesDecoded: 0, frameWidth: 0, frameHeight: 0, totalSamplesReceived: 0, bytesReceived: 0, packetsLost: 0, packetsReceived: 0, rttMs: null, path: null, pair: null, directWorks: false, iceRestarts: this.restarts, at: performance.now() };
     report.forEach((s: Record<string, unknown>) => {
       if (s["type"] === "inbound-rtp") {
         out.framesDecoded += Number(s["framesDecoded"] ?? 0);
@@ -222,6 +225,7 @@ export class MediaLink {
     if (pair?.currentRoundTripTime !== undefined) out.rttMs = pair.currentRoundTripTime * 1000;
     out.pair = selectedPath(report);
     if (out.pair) out.path = pathKind(out.pair);
+    out.directWorks = directPairWorks(report);
     return out;
   }
 
@@ -235,6 +239,7 @@ export class MediaLink {
 
   private onConnectionState(): void {
     if (this.closed) return;
+    trace(`call: ${this.pc.connectionState}${this.isHeld ? " (held)" : ""}`);
     clearTimeout(this.interrupted);
     switch (this.pc.connectionState) {
       case "connected":
@@ -256,6 +261,21 @@ export class MediaLink {
     }
   }
 
+  private upgraded = false;
+
+  /**
+   * Once per link: an ICE restart while connected through a relay though a direct pair was answered, so the new checks
+   * can choose the direct path (Chromium stays on the pair it chose while it works). Media keeps flowing on the relay
+   * until the new pair is chosen, so nobody sees or hears it; the state stays "connected".
+   */
+  preferDirect(): boolean {
+    if (this.upgraded || this.closed || this.current !== "connected") return false;
+    this.upgraded = true;
+    trace("call: ICE restart to leave a relay for a direct path that works");
+    this.pc.restartIce();
+    return true;
+  }
+
   /** An ICE restart with fresh credentials; says "reconnecting" once it was connected before. */
   private async restart(): Promise<void> {
     if (this.current === "connected") this.setState("reconnecting");
@@ -266,6 +286,7 @@ export class MediaLink {
     }
     if (this.closed) return;
     this.restarts++;
+    trace("call: ICE restart");
     this.pc.restartIce();
   }
 
