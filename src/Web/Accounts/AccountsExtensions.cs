@@ -88,6 +88,9 @@ public static class AccountsExtensions
     public static async Task MigrateAccountsAsync(this WebApplication app)
     {
         var stopping = app.Lifetime.ApplicationStopping;
+        var log = app.Logger;
+        log.LogInformation("Accounts schema: waiting for the migration lock");
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         await using var lockConnection = new NpgsqlConnection(app.Configuration.PostgresConnectionString());
         await lockConnection.OpenAsync(stopping);
         await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", lockConnection) { CommandTimeout = 0 })
@@ -96,12 +99,14 @@ public static class AccountsExtensions
             await take.ExecuteNonQueryAsync(stopping);
         }
 
+        log.LogInformation("Accounts schema: took the migration lock after {Ms} ms", waited.ElapsedMilliseconds);
         try
         {
             await using var scope = app.Services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
             await db.Database.MigrateAsync(stopping);
             await GrantAdministratorsAsync(scope.ServiceProvider);
+            log.LogInformation("Accounts schema: up to date after {Ms} ms", waited.ElapsedMilliseconds);
         }
         finally
         {
