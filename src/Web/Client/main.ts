@@ -63,13 +63,13 @@ class App {
       presence: (p) => this.gate.run(() => this.onPresence(p)),
       contactsChanged: () => this.gate.run(() => void this.refresh()),
       signal: (s) => this.gate.run(() => this.onSignal(s)),
-      call: (c) => this.gate.run(() => this.calls.onCall(c)),
+      call: (c) => this.gate.run(() => this.calls.onPush(c)),
       callSignal: (s) => this.gate.run(() => this.calls.onSignal(s)),
       link: (state, detail) => this.onHubState(state, detail),
     });
 
     this.peers = new PeerDirectory(
-      { mySession: () => this.session, sendSignal: (to, toSession, kind, payload) => this.hub.sendSignal(to, toSession, kind, payload), probe: () => this.hub.probe().then(() => undefined) },
+      { mySession: () => this.session, sendSignal: (to, toSession, kind, payload) => this.hub.sendSignal(to, toSession, kind, payload), probe: () => this.hub.probe() },
       () => this.ice,
       () => this.freshIce(),
       {

@@ -3,11 +3,8 @@ import { HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } fro
 import { trace } from "./trace.js";
 import type { CallInfo, ContactList, IceConfig, IncomingCallSignal, IncomingSignal, Presence, SignalResult } from "./types.js";
 
-/**
- * How long a probe of the signaling connection waits for an answer before it also opens a new connection; the old
- * one keeps its chance to answer while the new one connects, and whichever comes first wins.
- */
-const PROBE_TIMEOUT_MS = 1_500;
+/** How long a probe of the signaling connection waits for an answer before it replaces the connection. */
+const PROBE_TIMEOUT_MS = 2_500;
 
 export type LinkState = "connecting" | "connected" | "reconnecting" | "disconnected";
 
@@ -20,92 +17,50 @@ export interface SessionEvents {
   link(state: LinkState, detail?: string): void;
 }
 
-/** The part of a SignalR HubConnection this class uses (a unit test gives a fake). */
-export type HubLike = Pick<HubConnection, "on" | "onreconnecting" | "onreconnected" | "onclose" | "invoke" | "start" | "stop" | "state">;
-
-/** What became of a probe (for tests and the debug trace). */
-export type ProbeOutcome = "skipped" | "answered" | "answered-late" | "replaced";
-
 export class SessionLink {
-  private hub: HubLike;
-  private readonly connect: () => HubLike;
+  private readonly hub: HubConnection;
 
-  constructor(private readonly events: SessionEvents, url = "/hubs/session", connect?: () => HubLike) {
-    this.connect =
-      connect ??
-      (() =>
-        new HubConnectionBuilder()
-          .withUrl(url)
-          .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => Math.min(1000 * 2 ** ctx.previousRetryCount, 15_000) })
-          .configureLogging(LogLevel.Warning)
-          .build());
-    this.hub = this.make();
-  }
-
-  /** A new connection whose events count only while it is this session's connection. */
-  private make(): HubLike {
-    const hub = this.connect();
-    const mine = <T extends unknown[]>(f: (...args: T) => void) => (...args: T) => {
-      if (this.hub === hub) f(...args);
-    };
-    const events = this.events;
-    hub.on("Presence", mine((p: Presence) => events.presence(p)));
-    hub.on("ContactsChanged", mine(() => events.contactsChanged()));
-    hub.on("Signal", mine((s: IncomingSignal) => events.signal(s)));
-    hub.on("Call", mine((c: CallInfo) => events.call(c)));
-    hub.on("CallSignal", mine((s: IncomingCallSignal) => events.callSignal(s)));
-    hub.onreconnecting(mine(() => events.link("reconnecting")));
-    hub.onreconnected(
-      mine(() => {
-        events.link("connected");
-        events.contactsChanged();
-      }),
-    );
-    hub.onclose(mine((err?: Error) => events.link("disconnected", err?.message)));
-    return hub;
+  constructor(private readonly events: SessionEvents, url = "/hubs/session") {
+    this.hub = new HubConnectionBuilder()
+      .withUrl(url)
+      .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => Math.min(1000 * 2 ** ctx.previousRetryCount, 15_000) })
+      .configureLogging(LogLevel.Warning)
+      .build();
+    this.hub.on("Presence", (p: Presence) => events.presence(p));
+    this.hub.on("ContactsChanged", () => events.contactsChanged());
+    this.hub.on("Signal", (s: IncomingSignal) => events.signal(s));
+    this.hub.on("Call", (c: CallInfo) => events.call(c));
+    this.hub.on("CallSignal", (s: IncomingCallSignal) => events.callSignal(s));
+    this.hub.onreconnecting(() => events.link("reconnecting"));
+    this.hub.onreconnected(() => {
+      events.link("connected");
+      events.contactsChanged();
+    });
+    this.hub.onclose((err) => events.link("disconnected", err?.message));
   }
 
   private probing = false;
 
+
   /**
-   * Is the connection alive? A network change can cut it without a word, and the keep-alive would notice only after
-   * 15-30 s. A peer link that lost its path asks this first, so the signaling its ICE restart needs comes back in
-   * seconds. A live connection answers in milliseconds; one silent for 1.5 s gets a rival: a new connection opens
-   * beside it, and whichever answers first stays. So a dead connection is replaced as soon as a new one is up, and a
-   * live one on two starved cores (which answers late, but sooner than a whole new connection) is kept: replacing
-   * it would make a new session, and every link and call of this tab would have to start over for nothing.
+   * A connection that answers nothing within 2.5 s is dead: a network change can cut it without a word, and the
+   * keep-alive would notice only after 15-30 s. (A live one answers in milliseconds; a dead one usually fails at once,
+   * the server's end being gone; the margin is for two busy cores, where replacing a live connection costs every link.) A peer link that lost its path asks this first, so the signaling its
+   * ICE restart needs comes back in seconds (a new session: calls rejoin, links start over).
    */
-  async probe(): Promise<ProbeOutcome> {
-    if (this.probing || this.hub.state !== HubConnectionState.Connected) return "skipped";
+  async probe(): Promise<void> {
+    if (this.probing || this.hub.state !== HubConnectionState.Connected) return;
     this.probing = true;
-    const old = this.hub;
     try {
-      const answer = old.invoke<string>("WhoAmI").then(
-        () => true,
-        () => false,
-      );
-      const quick = await Promise.race([answer, new Promise<null>((resolve) => setTimeout(() => resolve(null), PROBE_TIMEOUT_MS))]);
-      if (quick === true || this.hub !== old) return "answered";
-      trace("signaling: no answer to a probe in 1.5 s, a new connection races it");
-      const fresh = this.make();
-      const up = fresh.start().then(
-        () => true,
-        () => false,
-      );
-      const first = await Promise.race([answer.then((ok) => (ok ? "old" : "old-failed")), up.then((ok) => (ok ? "new" : "new-failed"))]);
-      const keepOld = first === "old" || (first === "new-failed" && (await answer));
-      if (keepOld) {
-        await fresh.stop().catch(() => undefined);
-        trace("signaling: the probe was answered late, the connection is kept");
-        return "answered-late";
+      const alive = await Promise.race([
+        this.hub.invoke<string>("WhoAmI").then(() => true, () => false),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), PROBE_TIMEOUT_MS)),
+      ]);
+      if (!alive && this.hub.state === HubConnectionState.Connected) {
+        trace("signaling: no answer to a probe in 2.5 s, replaced");
+        await this.hub.stop().catch(() => undefined);
+        await this.start();
       }
-      // The old one is dead (or slower than a whole new connection): the new one takes over, as a new session.
-      this.hub = fresh;
-      trace(`signaling: replaced (${first})`);
-      await old.stop().catch(() => undefined);
-      if (await up) this.events.link("connected");
-      else await this.start();
-      return "replaced";
     } finally {
       this.probing = false;
     }

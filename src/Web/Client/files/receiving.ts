@@ -2,6 +2,7 @@
 // saved and acknowledged, resumes from the last checkpoint after a drop or a reload, the hashes compared at the end,
 // and a chosen file ("Save to…") committed only once they matched. No DOM, no RTC, no Worker: the channel, the disk
 // worker and the store come in as small interfaces, so node tests drive it.
+import { trace } from "../trace.js";
 import type { FilesHub, Live, TransferBook, TransferSide } from "./book.js";
 import { type WorkerReply, type WorkerRequest, mayUse } from "./disk.js";
 import { ReceiveCursor } from "./ledger.js";
@@ -164,8 +165,10 @@ export class Receiving implements TransferSide {
     if (FINISHED.has(l.rec.status)) return;
     if (l.rec.status !== "offered") {
       // Our resume met a sender that still sees an older link of ours: ask again once it has noticed.
+      trace("file in: taken (asks again in 3 s)");
       await this.interrupt(l);
       setTimeout(() => {
+        trace(`file in: ask again? ${l.rec.status}, channel ${this.links.filesChannel(l.rec.peer, session) ? "open" : "gone"}`);
         if (l.rec.status === "interrupted" && this.links.filesChannel(l.rec.peer, session)) {
           l.rec.session = session;
           void this.startReceiving(l);
@@ -294,6 +297,7 @@ export class Receiving implements TransferSide {
     l.opened = true;
     if (l.rec.offset > 0) l.rec.resumes = [...(l.rec.resumes ?? []), l.rec.offset];
     this.disk.post({ op: "open", fid: l.rec.fid, epoch: l.gen, size: l.rec.size, offset: l.rec.offset, state: l.rec.hashState ?? null, checkpointEvery: this.book.tuning.checkpointBytes, target: l.rec.target ?? null });
+    trace(`file in: asks to resume at ${l.rec.offset}`);
     tell(this.links, l.rec, { t: "resume", fid: l.rec.fid, offset: l.rec.offset });
   }
 

@@ -2,6 +2,7 @@
 // drains (within the receiver's window and the send queue's water marks), the file's SHA-256 hashed in a worker and
 // sent with "end", and what the receiver answers (resume, decline, ack, result). No DOM, no RTC, no Worker: the
 // channel, the hasher and the store come in as small interfaces, so node tests drive it.
+import { trace } from "../trace.js";
 import { accept, decline, stillRinging } from "../firstAnswer.js";
 import type { FilesHub, Live, TransferBook, TransferSide } from "./book.js";
 import type { WorkerReply, WorkerRequest } from "./disk.js";
@@ -98,6 +99,7 @@ export class Sending implements TransferSide {
     const { peer, fid } = l.rec;
     // A holder whose link went quiet yields: the device that asks again is most likely the same one, under a new session.
     const answer = accept(l.rec.session, session, liveSessions(this.links, peer));
+    trace(`file out: resume at ${offset} asked by the ${l.rec.session === session ? "same" : "another"} session: ${answer.holds ? "holds" : "taken"}, ${l.rec.status}`);
     if (!answer.holds) {
       // Another device of theirs took it already.
       tellSession(this.links, peer, session, { t: "taken", fid });
