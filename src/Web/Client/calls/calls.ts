@@ -147,7 +147,7 @@ export class Calls {
       try {
         await this.ensureLocal(call.video);
         trace("call: rejoin");
-        await this.answered(this.hub.rejoinCall(call.callId));
+        this.onCall(await this.hub.rejoinCall(call.callId));
         return;
       } catch (err) {
         this.notice(call, errorText(err));
@@ -178,7 +178,7 @@ export class Calls {
     const local = this.ensureLocal(video);
     local.catch(() => undefined);
     try {
-      await this.answered(this.hub.answerCall(call.callId));
+      this.onCall(await this.hub.answerCall(call.callId));
     } catch (err) {
       await local.catch(() => undefined);
       this.dropLocal();
@@ -286,24 +286,9 @@ export class Calls {
   }
 
   /** The server says the call changed. */
-  /** Updates pushed by the server so far. */
-  private pushes = 0;
-
-  /** A call update the server pushed: these come in the order the call's grain made them, every change among them. */
+  /** A call update the server pushed. */
   onPush(c: CallInfo): void {
-    this.pushes++;
     this.onCall(c);
-  }
-
-  /**
-   * The server's answer to a request of mine about a call: applied unless a push came while it was on its way. The
-   * pushes carry every change in order (this one's too), and an answer can be older than a push that overtook it: a
-   * "reconnecting" answered late must not undo the "connected" pushed after it.
-   */
-  private async answered(request: Promise<CallInfo>): Promise<void> {
-    const before = this.pushes;
-    const c = await request;
-    if (this.pushes === before) this.onCall(c);
   }
 
   onCall(c: CallInfo): void {
@@ -503,7 +488,7 @@ export class Calls {
   }
 
   private report(callId: string, state: MediaState): void {
-    if (state === "connected" || state === "reconnecting") void this.answered(this.hub.reportCall(callId, state)).catch(() => undefined);
+    if (state === "connected" || state === "reconnecting") void this.hub.reportCall(callId, state).then((x) => this.onCall(x), () => undefined);
   }
 
   /** The other device of the call is known: what came early from it goes in. */
