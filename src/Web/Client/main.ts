@@ -63,7 +63,7 @@ class App {
       presence: (p) => this.gate.run(() => this.onPresence(p)),
       contactsChanged: () => this.gate.run(() => void this.refresh()),
       signal: (s) => this.gate.run(() => this.onSignal(s)),
-      call: (c) => this.gate.run(() => this.calls.onPush(c)),
+      call: (c) => this.gate.run(() => this.calls.onCall(c)),
       callSignal: (s) => this.gate.run(() => this.calls.onSignal(s)),
       link: (state, detail) => this.onHubState(state, detail),
     });

@@ -286,11 +286,6 @@ export class Calls {
   }
 
   /** The server says the call changed. */
-  /** A call update the server pushed. */
-  onPush(c: CallInfo): void {
-    this.onCall(c);
-  }
-
   onCall(c: CallInfo): void {
     if (c.phase !== this.call?.phase) trace(`call phase: ${c.phase}`);
     this.skewMs = Date.parse(c.serverNow) - Date.now();
