@@ -3,7 +3,7 @@ namespace Cybernet.Grains.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class UserGrainTests(ClusterFixture fixture)
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     private IUserGrain User(Guid id) => fixture.Grains.GetGrain<IUserGrain>(id);
 
@@ -205,7 +205,7 @@ public sealed class UserGrainTests(ClusterFixture fixture)
 
         // Four leases later (heartbeats every half lease), nobody has been shown offline.
         var until = DateTime.UtcNow + (ClusterFixture.Lease * 4);
-        await TestWait.UntilAsync(() => Task.FromResult(DateTime.UtcNow >= until || nodeA.LastPresenceOf(b)?.State != PresenceState.Online), Patience, "four leases pass");
+        await TestWait.UntilAsync(() => Task.FromResult(DateTime.UtcNow >= until || nodeA.LastPresenceOf(b)?.State != PresenceState.Online), (ClusterFixture.Lease * 4) + Patience, "four leases pass");
         Assert.Equal(PresenceState.Online, nodeA.LastPresenceOf(b)?.State);
         Assert.Equal(PresenceState.Online, nodeB.LastPresenceOf(a)?.State);
     }
