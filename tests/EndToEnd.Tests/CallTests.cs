@@ -84,6 +84,8 @@ public sealed class CallTests(BrowserFixture fixture)
         await Assertions.Expect(Status(bob)).ToHaveAttributeAsync("data-phase", "connected", Soon);
         await MediaFlowsAsync(alice, video: true);
         await MediaFlowsAsync(bob, video: true);
+        // Alice's device heard the answer over the link first and started her media before the server's word came.
+        Assert.Contains("call: answered, heard over the link", await TraceAsync(alice));
         await Assertions.Expect(alice.Page.Locator("#call-path")).ToHaveAttributeAsync("data-path", "direct", Soon);
         await Assertions.Expect(alice.Page.Locator("#call-path")).ToHaveTextAsync("Direct");
         await alice.Page.ScreenshotAsync(new() { Path = Shot("call-video.png") });
@@ -99,6 +101,33 @@ public sealed class CallTests(BrowserFixture fixture)
         await Assertions.Expect(alice.Page.Locator("#call-history li").First).ToHaveAttributeAsync("data-outcome", "completed", Soon);
         await Assertions.Expect(alice.Page.Locator("#call-history li").First).ToContainTextAsync("Outgoing video call");
     }
+
+    [Fact]
+    public async Task A_device_that_says_answered_over_its_link_but_not_to_the_server_gets_the_callers_media_for_3_seconds_at_most()
+    {
+        var (alice, bob) = await PairAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        await alice.Page.ClickAsync("#call-video");
+        await Assertions.Expect(Layer(bob)).ToHaveAttributeAsync("data-screen", "incoming", Soon);
+        await RingLinksConnectedAsync(alice, 1);
+
+        // Bob's device plays a dishonest one: "answered" over the link made while it rings, nothing to the server.
+        await bob.Page.EvaluateAsync("() => window.cybernetDebug.sayAnsweredOnly()");
+        await TestWait.UntilAsync(async () => (await RingLinksAsync(alice)).EnumerateArray().Any(l => l.GetProperty("sendsMine").GetBoolean()), TimeSpan.FromSeconds(5), "Alice's media goes on at Bob's word");
+        await TestWait.UntilAsync(async () => (await RingLinksAsync(alice)).EnumerateArray().All(l => !l.GetProperty("sendsMine").GetBoolean()), TimeSpan.FromSeconds(6), "Alice's media comes off again when the server never confirms the answer");
+        await Assertions.Expect(Layer(alice)).ToHaveAttributeAsync("data-screen", "outgoing");
+        Assert.Contains("call: media off again, the answer was not confirmed", await TraceAsync(alice));
+
+        // Saying it again gets nothing more; a real answer still connects the call on that link.
+        await bob.Page.EvaluateAsync("() => window.cybernetDebug.sayAnsweredOnly()");
+        await bob.Page.ClickAsync("button[data-action=answer-video]");
+        await ConnectedAsync(alice, bob, video: true);
+        Assert.Single(await TraceAsync(alice), line => line.Contains("call: answered, heard over the link", StringComparison.Ordinal));
+    }
+
+    private static async Task<string[]> TraceAsync(Person p) =>
+        (await p.Page.EvaluateAsync<JsonElement>("() => window.cybernetDebug.trace().map(t => t.what)")).EnumerateArray().Select(e => e.GetString()!).ToArray();
 
     [Fact]
     public async Task Two_devices_ring_one_answers_the_other_stops_and_a_decline_ends_it_for_the_caller()

@@ -217,6 +217,7 @@ class App {
       trace: () => traced(),
       callLocal: () => this.calls.localTracks(),
       ringLinks: () => this.calls.ringReport(),
+      sayAnsweredOnly: () => this.calls.sayAnsweredOnly(),
       call: (userId: string, video: boolean) => this.calls.start(userId, video),
       hubRoundTrip: async () => {
         const t0 = performance.now();

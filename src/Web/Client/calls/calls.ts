@@ -14,6 +14,8 @@ const REJOIN_KEY = "cybernet.call";
 /** Ringing devices one placed call connects to ahead of an answer, at most. */
 const MAX_RING_LINKS = 8;
 const ENDED_SHOWN_MS = 4_000;
+/** How long the caller's device sends over a link whose device said "answered" before the server must confirm it. */
+const ANSWER_CONFIRM_MS = 3_000;
 
 export interface CallHost {
   readonly me: string;
@@ -104,12 +106,12 @@ export class Calls {
 
   /**
    * While a call rings: this device's links made ahead of an answer (the caller's to each ringing device; a ringing
-   * device's to the caller), whether each is connected, still held, and whether it sends any track of mine (camera,
-   * microphone) (for tests).
+   * device's to the caller), whether each is connected (a held one with its channel open), still held, and whether it
+   * sends any track of mine (camera, microphone) (for tests).
    */
   ringReport(): { connected: boolean; held: boolean; sendsMine: boolean }[] {
     const links = [...this.ringLinks.values(), ...(this.media && !this.mediaLive ? [this.media] : [])];
-    return links.map((l) => ({ connected: l.pc.connectionState === "connected", held: l.isHeld, sendsMine: l.sendsMine }));
+    return links.map((l) => ({ connected: l.ready, held: l.isHeld, sendsMine: l.sendsMine }));
   }
 
   get lastStats(): MediaStats | null {
@@ -173,6 +175,8 @@ export class Calls {
     const call = this.call;
     if (!call || call.phase !== "ringing") return;
     this.ringtone.stop();
+    // The caller's device hears it first over the link made while it rang, and starts its media at once.
+    if (this.media && !this.mediaLive && this.mediaCallId === call.callId) this.media.sayAnswered();
     // Opening the microphone (and camera) and answering overlap; the media link waits for both, and says so if the
     // devices cannot be used (the call then ends as failed, the caller told why).
     const local = this.ensureLocal(video);
@@ -184,6 +188,11 @@ export class Calls {
       this.dropLocal();
       this.notice(call, errorText(err));
     }
+  }
+
+  /** For a test: says "answered" over the held link and nothing to the server, as a dishonest device could. */
+  sayAnsweredOnly(): void {
+    if (this.media && !this.mediaLive) this.media.sayAnswered();
   }
 
   async decline(): Promise<void> {
@@ -346,12 +355,34 @@ export class Calls {
       if (this.ringLinks.size >= MAX_RING_LINKS) return;
       const callId = c.callId;
       const to = s.fromSession;
-      const made: MediaLink = this.makeLink(c, null, (kind, payload) => (this.ringLinks.get(to) === made || this.media === made ? this.send(callId, kind, payload, to) : Promise.resolve()));
+      const made: MediaLink = this.makeLink(c, null, (kind, payload) => (this.ringLinks.get(to) === made || this.media === made ? this.send(callId, kind, payload, to) : Promise.resolve()), () => this.answeredOver(callId, to, made));
       link = made;
       this.ringLinks.set(to, link);
     }
     void link?.onSignal(s.kind, s.payload).catch((err) => console.warn("call signal failed", err));
   }
+
+  /**
+   * A ringing device says over its held link that its person answered: my camera and microphone go on that link at
+   * once, ahead of the call grain's word, which decides who answered and usually follows tens of milliseconds later.
+   * What it costs: my media reaches a device of the person I call, on which they clicked Accept, that may lose the
+   * answer to another of their devices clicked in the same instant (it then closes). A device that says "answered"
+   * and never answers through the server gets my media for ANSWER_CONFIRM_MS at most, and no more early answers.
+   */
+  private answeredOver(callId: string, session: string, link: MediaLink): void {
+    const c = this.call;
+    if (!c || c.callId !== callId || c.phase !== "ringing" || this.ringLinks.get(session) !== link || !this.local) return;
+    if (this.heardEarly.has(session)) return;
+    this.heardEarly.add(session);
+    trace("call: answered, heard over the link");
+    void link.attach(this.local);
+    setTimeout(() => {
+      if (this.ringLinks.get(session) === link && this.call?.callId === callId && this.call.phase === "ringing") void link.detach();
+    }, ANSWER_CONFIRM_MS);
+  }
+
+  /** Ringing devices whose "answered" over their link was acted on, in this call. */
+  private readonly heardEarly = new Set<string>();
 
   /**
    * This device rings: it connects to the caller's device ahead of an answer (a held link: no camera or microphone is
@@ -461,7 +492,7 @@ export class Calls {
   }
 
   /** A media link of call <paramref name="c"/>: <paramref name="local"/>'s tracks on it, or none yet (held). */
-  private makeLink(c: CallInfo, local: MediaStream | null, signal: (kind: MediaSignalKind, payload: string) => Promise<void>): MediaLink {
+  private makeLink(c: CallInfo, local: MediaStream | null, signal: (kind: MediaSignalKind, payload: string) => Promise<void>, answered?: () => void): MediaLink {
     const callId = c.callId;
     // The callee is polite: when both offer at once, the callee's offer gives way.
     const link: MediaLink = new MediaLink(c.callee === this.host.me, this.host.ice(), local, {
@@ -478,6 +509,7 @@ export class Calls {
       interrupted: () => {
         if (this.media === link) void this.hub.probe();
       },
+      ...(answered ? { answered } : {}),
     });
     return link;
   }
@@ -593,6 +625,7 @@ export class Calls {
   private closeRingLinks(): void {
     for (const link of this.ringLinks.values()) link.close();
     this.ringLinks.clear();
+    this.heardEarly.clear();
   }
 
   private dropLocal(): void {

@@ -26,6 +26,8 @@ export interface MediaEvents {
   freshIce(): Promise<IceConfig>;
   /** The path went quiet ("disconnected" or "failed"): the signaling connection may have died with it. */
   interrupted(): void;
+  /** A held link's other side says, over the link itself, that its person answered (see sayAnswered). */
+  answered?(): void;
 }
 
 /** A snapshot of what getStats says about the call. */
@@ -76,6 +78,8 @@ export class MediaLink {
   private local: MediaStream | null;
   /** What a held link's video sender carries: black frames, to keep its encoder warm. */
   private placeholder: Placeholder | null = null;
+  /** A held link's own small channel: the answer goes over it, ahead of the server's word (see sayAnswered). */
+  private channel: RTCDataChannel | null = null;
 
   /**
    * @param local the tracks to send; null for a held link (see attach). A held impolite link offers at once, audio and
@@ -117,6 +121,9 @@ export class MediaLink {
       opened = true;
       this.pc.addTransceiver("audio", { direction: "sendrecv" });
       this.pc.addTransceiver(this.blank(), { direction: "sendrecv" });
+      this.useChannel(this.pc.createDataChannel("call"));
+    } else if (this.held) {
+      this.pc.ondatachannel = ({ channel }) => this.useChannel(channel);
     } else if (!polite) {
       addLocal();
     }
@@ -143,6 +150,28 @@ export class MediaLink {
     return this.remoteStream;
   }
 
+  private useChannel(channel: RTCDataChannel): void {
+    this.channel = channel;
+    // One word only, ever: "answered". Nothing else is read from it.
+    channel.onmessage = ({ data }) => {
+      if (data === "answered" && !this.closed) this.events.answered?.();
+    };
+  }
+
+  /**
+   * This held link's device was answered on: the other side (the caller's device) hears it over the link itself, a
+   * millisecond away, and puts its camera and microphone on at once instead of after the server's word (which goes
+   * through the call's grain and comes tens of milliseconds later). The server still decides who answered.
+   */
+  sayAnswered(): void {
+    if (this.channel?.readyState === "open") this.channel.send("answered");
+  }
+
+  /** Connected, and a held link's channel open: an answer said over it arrives. */
+  get ready(): boolean {
+    return this.pc.connectionState === "connected" && (!this.held || this.channel?.readyState === "open");
+  }
+
   get isHeld(): boolean {
     return this.held;
   }
@@ -165,17 +194,35 @@ export class MediaLink {
     if (!this.held || this.closed) return;
     this.held = false;
     this.local = local;
-    for (const kind of ["audio", "video"] as const) {
-      const track = (kind === "audio" ? local.getAudioTracks() : local.getVideoTracks())[0];
-      const transceiver = this.pc.getTransceivers().find((t) => t.receiver.track.kind === kind);
-      if (!transceiver) continue;
-      // No camera (an audio call, or answered with audio only): the placeholder goes and the video sender stops, so the
-      // other side shows a face, not black frames.
-      if (track) await transceiver.sender.replaceTrack(track);
-      else if (kind === "video") await this.useTrack("video", null);
-    }
+    // Both at once: each replaceTrack waits for a turn of the browser's media thread.
+    await Promise.all(
+      (["audio", "video"] as const).map(async (kind) => {
+        const track = (kind === "audio" ? local.getAudioTracks() : local.getVideoTracks())[0];
+        const transceiver = this.pc.getTransceivers().find((t) => t.receiver.track.kind === kind);
+        if (!transceiver) return;
+        // No camera (an audio call, or answered with audio only): the placeholder goes and the video sender stops, so
+        // the other side shows a face, not black frames.
+        if (track) await transceiver.sender.replaceTrack(track);
+        else if (kind === "video") await this.useTrack("video", null);
+      }),
+    );
+    if (this.held) return; // detached meanwhile
     this.placeholder?.stop();
     this.placeholder = null;
+  }
+
+  /** Held again: my tracks come off (an answer heard over the link that the server never confirmed). */
+  async detach(): Promise<void> {
+    if (this.held || this.closed) return;
+    this.held = true;
+    trace("call: media off again, the answer was not confirmed");
+    await Promise.all(
+      this.pc.getTransceivers().map(async (t) => {
+        const video = t.receiver.track.kind === "video";
+        await t.sender.replaceTrack(video ? this.blank() : null);
+        if (video && t.direction === "recvonly") t.direction = "sendrecv";
+      }),
+    );
   }
 
   get state(): MediaState {
