@@ -23,7 +23,7 @@ public static class CallBrowser
           const mark = (name) => { if (!(name in window.bench.marks)) window.bench.marks[name] = now(); };
           const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
           const devices = new WeakSet();
-          navigator.mediaDevices.getUserMedia = async (c) => { const r = await gum(c); r.getTracks().forEach(t => devices.add(t)); if (now() > window.bench.armed) mark('media-open'); return r; };
+          navigator.mediaDevices.getUserMedia = async (c) => { const r = await gum(c); r.getTracks().forEach(t => devices.add(t)); if (now() > window.bench.armed) mark(c && c.audio ? 'media-open' : 'camera-open'); return r; };
           const Native = window.RTCPeerConnection;
           window.RTCPeerConnection = function (...args) {
             const pc = new Native(...args);
@@ -115,16 +115,24 @@ public static class CallBrowser
     private static readonly TimeSpan CallPacing = TimeSpan.FromSeconds(6.2);
 
     /// <param name="answerAfterMs">How long after the ring shows Bob clicks Accept: a person takes about a second to see who calls and reach the button; 0 clicks at once.</param>
-    public static async Task RunAsync(AppCluster app, int calls, int answerAfterMs)
+    /// <param name="cameraAllowed">Whether the site may use the camera and microphone already (a person who called from this browser before, and let Chromium remember it): the callee's device then shows its own camera while a video call rings (see Calls.ringPreview).</param>
+    public static async Task RunAsync(AppCluster app, int calls, int answerAfterMs, bool cameraAllowed)
     {
         var web = app.Webs[0].BaseAddress;
         using var playwright = await Playwright.CreateAsync();
         // Two browser processes, as two people's computers.
         await using var browserA = await Chromium.LaunchAsync(playwright);
         await using var browserB = await Chromium.LaunchAsync(playwright);
-        var alice = await Person.SignUpAsync(await NewContextAsync(browserA, web), "alice", "Alice Bench");
-        var bob = await Person.SignUpAsync(await NewContextAsync(browserB, web), "bob", "Bob Bench");
+        var alice = await Person.SignUpAsync(await NewContextAsync(browserA, web, cameraAllowed), "alice", "Alice Bench");
+        var bob = await Person.SignUpAsync(await NewContextAsync(browserB, web, cameraAllowed), "bob", "Bob Bench");
         await alice.BefriendAsync(bob);
+        if (!cameraAllowed)
+        {
+            // As where the site was never allowed the camera: no preview while it rings, the camera opens on Accept.
+            // (The test browser's fake prompt allows every request, so the product's own switch turns it off.)
+            await bob.Page.EvaluateAsync("() => { window.cybernetDebug.callTuning.ringPreview = false; }");
+        }
+
         await alice.OpenConversationAsync("Bob Bench");
         // The baseline in a browser of its own: a second tab in Bob's browser would share (and hide) his page.
         await using var browserC = await Chromium.LaunchAsync(playwright);
@@ -180,7 +188,7 @@ public static class CallBrowser
             }
         }
 
-        Report.Section($"Browser calls: {calls} video calls (one warm-up uncounted), Accept clicked {answerAfterMs} ms after the ring shows, two Chromium processes on loopback, one silo, one web node, fake camera and microphone");
+        Report.Section($"Browser calls: {calls} video calls (one warm-up uncounted), Accept clicked {answerAfterMs} ms after the ring shows, camera {(cameraAllowed ? "allowed before (the callee's camera opens for a preview while it rings)" : "never allowed before (no ring preview)")}, two Chromium processes on loopback, one silo, one web node, fake camera and microphone");
         var ourRing = new Stats("click Call -> ring on the callee's screen", ring);
         var hubStats = new Stats("bare hub round trip from the caller's page", hub);
         Report.Line(ourRing.ToString());
@@ -222,7 +230,8 @@ public static class CallBrowser
 
         List<(string, double)> stages =
         [
-            ("callee: camera and mic open", At(b, "media-open") - accept),
+            ("callee: microphone (and camera) open", At(b, "media-open") - accept),
+            ("callee: ring preview's camera open", At(b, "camera-open") - accept),
             ("callee: call view shown", At(b, "active") - accept),
             ("caller: call view shown (told: answered)", At(a, "active") - accept),
             ("callee: camera on the link", At(b, "track-on-video") - accept),
@@ -267,9 +276,14 @@ public static class CallBrowser
         return all;
     }
 
-    private static async Task<IBrowserContext> NewContextAsync(IBrowser browser, Uri web)
+    private static async Task<IBrowserContext> NewContextAsync(IBrowser browser, Uri web, bool cameraAllowed)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = web.ToString() });
+        if (cameraAllowed)
+        {
+            await context.GrantPermissionsAsync(["camera", "microphone"]);
+        }
+
         await context.AddInitScriptAsync(Probe);
         return context;
     }

@@ -6,7 +6,7 @@ using Cybernet.Testing;
 //   digests: [--users N (10000)] [--kill-users N (2000)] [--kill-after N (500)]
 //   channels: [--mib N (512)] [--runs N (3)]: bare transfers over 1, 2 and 4 channels of one connection
 //   calls: [--users N (5000)] [--rate N (50)] [--seconds N (10)] [--rounds N (3)]: call setups (ring, answer, hang up) against a bare hub round trip
-//   calls-browser: [--tries N (20)] [--answer-after-ms N (1000)]: click Call -> ring, Accept (N ms after the ring) -> first remote frame, between two Chromium processes
+//   calls-browser: [--tries N (20)] [--answer-after-ms N (1000)] [--first-time]: click Call -> ring, Accept (N ms after the ring) -> first remote frame, between two Chromium processes (--first-time: the site was never allowed the camera before, so no ring preview)
 //   lab: [--tries N (10)] [--mib N (64)] [--runs N (2)]: the NAT lab's cells, click on a contact -> open data channel and the path; throughput direct, relayed over UDP and TCP; coturn CPU (root)
 //   files: [--mib N (1024)] [--runs N (3)] [--chunk BYTES] [--checkpoint-mib N] [--window-mib N] (default: the product's)
 int Option(string name, int fallback)
@@ -58,7 +58,7 @@ if (what is "calls")
 if (what is "calls-browser")
 {
     await using var app = await AppCluster.StartAsync(silos: 1, webs: 1);
-    await CallBrowser.RunAsync(app, Option("--tries", 20), Option("--answer-after-ms", 1000));
+    await CallBrowser.RunAsync(app, Option("--tries", 20), Option("--answer-after-ms", 1000), cameraAllowed: !args.Contains("--first-time"));
 }
 
 if (what is "lab")

@@ -55,6 +55,8 @@ public sealed class CallTests(BrowserFixture fixture)
         await using var bob = await Person.SignUpAsync(fixture.Browser, fixture.Web, "bob", "Bob Builder");
         await alice.BefriendAsync(bob);
         await alice.OpenConversationAsync("Bob Builder");
+        // The test browser's fake prompt allows every camera request: the product's switch plays a site never allowed.
+        await bob.Page.EvaluateAsync("() => { window.cybernetDebug.callTuning.ringPreview = false; }");
 
         await alice.Page.ClickAsync("#call-video");
         await Assertions.Expect(Layer(alice)).ToHaveAttributeAsync("data-screen", "outgoing", Soon);
@@ -65,7 +67,7 @@ public sealed class CallTests(BrowserFixture fixture)
 
         // While it rings, Bob's device connects to Alice's ahead of an answer, and nothing of either side's camera or
         // microphone flows (only black placeholder frames, which keep the video encoders warm): Bob's devices are not
-        // even opened.
+        // even opened (as where this site was never allowed his camera: no preview of it either).
         await RingLinksConnectedAsync(bob, 1);
         await RingLinksConnectedAsync(alice, 1);
         foreach (var p in new[] { alice, bob })
@@ -78,6 +80,8 @@ public sealed class CallTests(BrowserFixture fixture)
         }
 
         Assert.DoesNotContain((await LocalTracksAsync(bob)), t => t.GetProperty("live").GetBoolean());
+        Assert.Equal(0, await bob.Page.EvaluateAsync<int>("() => window.cybernetDebug.previewLive()"));
+        await Assertions.Expect(bob.Page.Locator("#ring-preview")).ToBeHiddenAsync();
 
         await bob.Page.ClickAsync("button[data-action=answer-video]");
         await Assertions.Expect(Status(alice)).ToHaveAttributeAsync("data-phase", "connected", Soon);
@@ -124,6 +128,56 @@ public sealed class CallTests(BrowserFixture fixture)
         await bob.Page.ClickAsync("button[data-action=answer-video]");
         await ConnectedAsync(alice, bob, video: true);
         Assert.Single(await TraceAsync(alice), line => line.Contains("call: answered, heard over the link", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Where_the_camera_is_allowed_a_ringing_video_call_shows_my_own_camera_sends_none_of_it_and_an_audio_answer_turns_it_off()
+    {
+        var (alice, bob) = await PairAsync();
+        await using var _ = alice;
+        await using var __ = bob;
+        await bob.Context.GrantPermissionsAsync(["camera", "microphone"]);
+
+        // A video call: Bob sees himself behind the incoming screen, told that nothing is sent.
+        await alice.Page.ClickAsync("#call-video");
+        await Assertions.Expect(Layer(bob)).ToHaveAttributeAsync("data-screen", "incoming", Soon);
+        await Assertions.Expect(bob.Page.Locator("#ring-preview")).ToBeVisibleAsync(new() { Timeout = Person.Patience });
+        await Assertions.Expect(bob.Page.Locator("#ring-preview-note")).ToContainTextAsync("nothing is sent");
+        await TestWait.UntilAsync(async () => await bob.Page.EvaluateAsync<bool>("() => document.getElementById('ring-preview').videoWidth > 0"), TimeSpan.FromSeconds(10), "Bob's preview shows his camera");
+        await RingLinksConnectedAsync(bob, 1);
+        await RingLinksConnectedAsync(alice, 1);
+        foreach (var p in new[] { alice, bob })
+        {
+            Assert.All((await RingLinksAsync(p)).EnumerateArray(), l => Assert.False(l.GetProperty("sendsMine").GetBoolean()));
+        }
+
+        await bob.Page.ScreenshotAsync(new() { Path = Shot("call-incoming-preview.png") });
+
+        // Answered with audio only: the camera goes off, and Alice gets no picture of Bob.
+        await bob.Page.ClickAsync("button[data-action=answer-audio]");
+        await ConnectedAsync(alice, bob, video: false);
+        await Assertions.Expect(bob.Page.Locator("#ring-preview")).ToHaveCountAsync(0);
+        Assert.DoesNotContain(await LocalTracksAsync(bob), t => t.GetProperty("kind").GetString() == "video" && t.GetProperty("live").GetBoolean());
+        Assert.Equal(0, await bob.Page.EvaluateAsync<int>("() => window.cybernetDebug.previewLive()"));
+        await alice.Page.ClickAsync("button[data-action=hang-up]");
+        await Assertions.Expect(Layer(bob)).ToHaveAttributeAsync("data-screen", "ended", Soon);
+
+        // Called again and answered with video: the call starts from the camera the preview opened.
+        await Assertions.Expect(Layer(alice)).ToHaveAttributeAsync("hidden", "", Soon);
+        await alice.Page.ClickAsync("#call-video");
+        await Assertions.Expect(bob.Page.Locator("#ring-preview")).ToBeVisibleAsync(new() { Timeout = Person.Patience });
+        await bob.Page.ClickAsync("button[data-action=answer-video]");
+        await ConnectedAsync(alice, bob, video: true);
+        Assert.Single(await LocalTracksAsync(bob), t => t.GetProperty("kind").GetString() == "video" && t.GetProperty("live").GetBoolean());
+        await alice.Page.ClickAsync("button[data-action=hang-up]");
+
+        // Declined: the preview goes with the ring.
+        await Assertions.Expect(Layer(alice)).ToHaveAttributeAsync("hidden", "", Soon);
+        await alice.Page.ClickAsync("#call-video");
+        await Assertions.Expect(bob.Page.Locator("#ring-preview")).ToBeVisibleAsync(new() { Timeout = Person.Patience });
+        await bob.Page.ClickAsync("button[data-action=decline]");
+        await Assertions.Expect(bob.Page.Locator("#ring-preview")).ToHaveCountAsync(0);
+        await TestWait.UntilAsync(async () => await bob.Page.EvaluateAsync<int>("() => window.cybernetDebug.previewLive()") == 0, TimeSpan.FromSeconds(5), "Bob's camera is released after he declined");
     }
 
     private static async Task<string[]> TraceAsync(Person p) =>

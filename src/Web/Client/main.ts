@@ -2,7 +2,7 @@
 // ones before it: the page's facts → the local store → the model (who is who) → the hub link → peer links → the
 // features (chat, files, calls) → the views. Then it connects. Until the first contact list is in, hub events and the
 // user's intents wait in one place, the start gate (gate.ts); nothing else is buffered and no field is set late.
-import { Calls } from "./calls/calls.js";
+import { CALL_TUNING, Calls } from "./calls/calls.js";
 import type { ChatMessage } from "./chat.js";
 import { Transfers } from "./files/transfers.js";
 import { FILE_STATS, FILE_TUNING } from "./files/tuning.js";
@@ -218,6 +218,8 @@ class App {
       callLocal: () => this.calls.localTracks(),
       ringLinks: () => this.calls.ringReport(),
       sayAnsweredOnly: () => this.calls.sayAnsweredOnly(),
+      previewLive: () => this.calls.previewLive(),
+      callTuning: CALL_TUNING,
       call: (userId: string, video: boolean) => this.calls.start(userId, video),
       hubRoundTrip: async () => {
         const t0 = performance.now();

@@ -17,6 +17,12 @@ const ENDED_SHOWN_MS = 4_000;
 /** How long the caller's device sends over a link whose device said "answered" before the server must confirm it. */
 const ANSWER_CONFIRM_MS = 3_000;
 
+/** Knobs a benchmark may turn (the debug hook's callTuning). */
+export const CALL_TUNING = {
+  /** Off: no ring preview, as where the site was never allowed the camera (a test browser's fake prompt always allows). */
+  ringPreview: true,
+};
+
 export interface CallHost {
   readonly me: string;
   session(): string;
@@ -91,6 +97,22 @@ export class Calls {
       return this.sharedPreview;
     }
     return this.local;
+  }
+
+  /**
+   * While a video call rings here: my own camera, shown behind the incoming screen (as FaceTime and WhatsApp do), so I
+   * see myself before I answer and answering with video starts from a camera already open. Only where this site may
+   * use the camera already (never a permission prompt for a call nobody answered); nothing of it is sent before the
+   * answer; answering with audio, declining or the ring ending anywhere turns it off.
+   */
+  ringPreview: MediaStream | null = null;
+  private previewFor = "";
+  /** The last preview's tracks, for a test to see they were stopped. */
+  private previewOpened: MediaStreamTrack[] = [];
+
+  /** How many tracks of the last ring preview are still live, the one an answer took over aside (for tests). */
+  previewLive(): number {
+    return this.previewOpened.filter((t) => t.readyState === "live" && !this.local?.getTracks().includes(t)).length;
   }
 
   /** What this device sends in the call: each track's kind, device label and whether it is live (for tests). */
@@ -305,6 +327,7 @@ export class Calls {
     }
     this.call = c;
     if (c.phase === "ended") {
+      this.stopPreview();
       this.finish(c);
       return;
     }
@@ -317,7 +340,12 @@ export class Calls {
         else this.early.push(s);
       }
     }
-    if (c.phase === "ringing" && this.screen.kind === "incoming") this.warm(c);
+    if (c.phase === "ringing" && this.screen.kind === "incoming") {
+      this.warm(c);
+      if (c.video) void this.openPreview(c.callId);
+    } else {
+      this.stopPreview();
+    }
     if (c.phase !== "ringing" && this.isMine(c)) {
       sessionStorage.setItem(REJOIN_KEY, c.callId);
       void this.ensureMedia(c);
@@ -400,6 +428,41 @@ export class Calls {
     void link.hello();
   }
 
+  private async openPreview(callId: string): Promise<void> {
+    if (this.previewFor === callId || !navigator.mediaDevices?.getUserMedia || !CALL_TUNING.ringPreview) return;
+    this.previewFor = callId;
+    try {
+      const allowed = await navigator.permissions.query({ name: "camera" as PermissionName });
+      if (allowed.state !== "granted") return;
+      const stream = await navigator.mediaDevices.getUserMedia({ video: this.chosen.video ? { deviceId: { ideal: this.chosen.video } } : true });
+      // The ring may have ended (or been answered) while the camera opened.
+      if (this.previewFor !== callId || this.screen.kind !== "incoming" || this.local) {
+        for (const t of stream.getTracks()) t.stop();
+        return;
+      }
+      this.ringPreview = stream;
+      this.previewOpened = stream.getTracks();
+      this.host.changed();
+    } catch {
+      // No preview: the camera opens on the answer, as without one.
+    }
+  }
+
+  private stopPreview(): void {
+    this.previewFor = "";
+    for (const t of this.ringPreview?.getTracks() ?? []) t.stop();
+    if (this.ringPreview) this.host.changed();
+    this.ringPreview = null;
+  }
+
+  /** The camera of the ring preview, taken over by the answer (the preview is gone after). */
+  private takePreviewCamera(): MediaStreamTrack | null {
+    const track = this.ringPreview?.getVideoTracks().find((t) => t.readyState === "live") ?? null;
+    if (track) this.ringPreview!.removeTrack(track);
+    this.stopPreview();
+    return track;
+  }
+
   private isMine(c: CallInfo): boolean {
     const session = this.host.session();
     return c.caller === this.host.me ? c.callerSession === session : c.calleeSession === session;
@@ -415,12 +478,17 @@ export class Calls {
   }
 
   private async openLocal(video: boolean): Promise<void> {
+    // Answering with video keeps the camera the ring preview opened; answering with audio turns it off.
+    const previewed = video ? this.takePreviewCamera() : (this.stopPreview(), null);
     if (!navigator.mediaDevices?.getUserMedia) throw new Error("This browser cannot use a microphone here.");
     try {
       // The devices picked in an earlier call of this tab, if they are still there.
       const pick = (id: string) => (id ? { deviceId: { ideal: id } } : true);
-      this.local = await navigator.mediaDevices.getUserMedia({ audio: pick(this.chosen.audio), video: video && pick(this.chosen.video) });
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: pick(this.chosen.audio), video: video && !previewed && pick(this.chosen.video) });
+      if (previewed) stream.addTrack(previewed);
+      this.local = stream;
     } catch (err) {
+      previewed?.stop();
       throw new Error(mediaErrorText(err, video));
     }
     this.camera = this.local.getVideoTracks()[0] ?? null;

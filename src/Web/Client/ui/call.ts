@@ -71,10 +71,12 @@ export class CallView {
     const name = this.nameOf(c.caller);
     const left = Math.max(0, Math.ceil((Date.parse(c.ringUntil) - this.calls.serverNow()) / 1000));
     return html`
+      <video id="ring-preview" class="ring-preview" autoplay playsinline muted aria-hidden="true" ?hidden=${!this.calls.ringPreview}></video>
       <div class="call-card call-incoming" role="alertdialog" aria-labelledby="call-title" aria-describedby="call-status">
         <span class="avatar avatar-large" aria-hidden="true">${initials(name)}</span>
         <h2 id="call-title" class="call-title">${name}</h2>
         <p id="call-status" class="call-status" data-phase="ringing">Incoming ${c.video ? "video call" : "call"} <span class="muted">· ${left} s</span></p>
+        ${this.calls.ringPreview ? html`<p class="call-note" id="ring-preview-note">Your camera is on for you to see; nothing is sent until you answer with video.</p>` : nothing}
         <div class="call-actions">
           <button class="btn btn-accept" type="button" data-action="answer-audio" data-autofocus @click=${() => this.actions.answer(false)}>${icon(ICON_PHONE)} Accept</button>
           <button class="btn btn-accept" type="button" data-action="answer-video" @click=${() => this.actions.answer(true)}>${icon(ICON_VIDEO)} Video</button>
@@ -135,6 +137,8 @@ export class CallView {
   private attachStreams(): void {
     const remote = this.root.querySelector<HTMLVideoElement>("#remote-video");
     if (remote && remote.srcObject !== this.calls.remote) remote.srcObject = this.calls.remote;
+    const preview = this.root.querySelector<HTMLVideoElement>("#ring-preview");
+    if (preview && preview.srcObject !== this.calls.ringPreview) preview.srcObject = this.calls.ringPreview;
     const local = this.root.querySelector<HTMLVideoElement>("#local-video");
     if (local && local.srcObject !== this.calls.localStream) local.srcObject = this.calls.localStream;
   }
