@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { mock, test } from "node:test";
 import assert from "node:assert/strict";
 import { tab, until } from "./fakes.js";
 import { encodeChunk } from "./protocol.js";
@@ -152,5 +152,26 @@ test("their network changed: the link to the session sending goes quiet and thei
     t.receiving.onChunk("bob", "s1", chunk(FID, 16));
     t.receiving.onChunk("bob", "s2", chunk(FID, 16));
     assert.deepEqual(t.disk.sent("write").map((w) => w.offset), [0, 16], `${order}: only the new session's bytes are written`);
+  }
+});
+
+test("a resume answered \"taken\" (the sender still sees the link of our session before a network change) is asked again in 3 s, and what comes then is written", async () => {
+  mock.timers.enable({ apis: ["setTimeout"] });
+  try {
+    const t = await receivingFrom(["s1"], 64);
+    t.receiving.onChunk("bob", "s1", chunk(FID, 0));
+    await until(() => t.l.rec.status === "active", "bytes are moving");
+    await t.say("bob", "s1", { t: "taken", fid: FID });
+    assert.equal(t.l.rec.status, "interrupted", "nothing comes meanwhile");
+    t.receiving.onChunk("bob", "s1", chunk(FID, 16));
+    assert.deepEqual(t.disk.sent("write").map((w) => w.offset), [0], "a chunk before it is asked again is dropped");
+
+    mock.timers.tick(3_000);
+    await until(() => t.channels[0]!.sent("resume").length === 2, "it asks again");
+    t.receiving.onChunk("bob", "s1", chunk(FID, 0));
+    assert.deepEqual(t.disk.sent("write").map((w) => w.offset), [0, 0], "what the sender sends after the second ask is written");
+    await until(() => t.l.rec.status === "active", "the transfer is moving again, not stuck interrupted");
+  } finally {
+    mock.timers.reset();
   }
 });

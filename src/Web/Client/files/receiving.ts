@@ -290,6 +290,9 @@ export class Receiving implements TransferSide {
       return;
     }
     l.rec.session = session;
+    // Asked again after an interruption (a resume answered "taken", or a link that came back): what the sender sends
+    // now is written. Left "interrupted", every chunk of it was dropped and the transfer stood still for good.
+    if (l.rec.status === "interrupted") l.rec.status = "queued";
     l.gen++;
     l.cursor = new ReceiveCursor(l.rec.size, l.rec.offset);
     l.meter.reset();
