@@ -13,11 +13,20 @@ public sealed class ConnectionRecoveryTests(BrowserFixture fixture)
         var linkState = alice.Page.Locator("#link-state");
         await Assertions.Expect(linkState).ToHaveAttributeAsync("data-state", "direct", new() { Timeout = Person.Patience });
 
+        var bobId = await bob.Page.EvaluateAsync<string>("() => document.getElementById('app').dataset.userId");
         using (LoopbackFirewall.DropUdp())
         {
             await Assertions.Expect(linkState).ToHaveAttributeAsync("data-state", "connecting", new() { Timeout = 30_000 });
-            // Still cut after the grace period: the link restarts ICE (new offer and answer through the hub).
-            await Assertions.Expect(linkState).ToHaveAttributeAsync("title", "restarting ICE", new() { Timeout = 30_000 });
+            // Still cut after the grace period: the link restarts ICE (new offer and answer through the hub). The cut is
+            // of UDP only: Chromium may find the other side first over a TCP host pair, which is a recovery too (seen
+            // once in CI under load), and is said here.
+            var overTcp = false;
+            await TestWait.UntilAsync(
+                async () => await linkState.GetAttributeAsync("title") == "restarting ICE"
+                    || (overTcp = (await alice.Page.EvaluateAsync<string>("async id => JSON.stringify(await window.cybernetDebug.ice(id))", bobId)).Contains("* host/tcp", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(30),
+                "the link restarts ICE, or goes on over a TCP host pair");
+            Console.WriteLine(overTcp ? "UDP cut: the link went on over a TCP host pair before its ICE restart" : "UDP cut: the link restarted ICE");
             await alice.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "link-interrupted.png") });
         }
 
