@@ -82,7 +82,10 @@ public sealed class CallGrainTests(ClusterFixture fixture)
         await SeesAsync(nodeA, "a-laptop", c => c.Phase == CallPhase.Connecting, "the caller learns it was answered");
         Assert.Equal(call.CallId, (await User(b).GetCall())?.CallId);
 
-        await Call(call.CallId).ReportConnected(a, "a-laptop");
+        // Each change counts up, so a device can drop an update that crossed a newer one on the way.
+        var connected = await Call(call.CallId).ReportConnected(a, "a-laptop");
+        var again = await Call(call.CallId).ReportConnected(b, winner.device);
+        Assert.True(connected.Version > call.Version && again.Version > connected.Version, $"versions {call.Version}, {connected.Version}, {again.Version}");
         await Call(call.CallId).HangUp(b, winner.device);
         await SeesAsync(nodeA, "a-laptop", c => c.Outcome == CallOutcome.Completed, "the caller sees it completed");
         Assert.Null(await User(a).GetCall());

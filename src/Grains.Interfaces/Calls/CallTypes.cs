@@ -83,6 +83,13 @@ public sealed record CallUpdate(
     [Id(15)]
     public Guid? MergedInto { get; init; }
 
+    /// <summary>
+    /// The call grain's count of changes when this was made: answers and pushes can cross on the way, so a device drops
+    /// an update older than one it applied (an ending always counts).
+    /// </summary>
+    [Id(16)]
+    public long Version { get; init; }
+
     public bool IsLive => Phase != CallPhase.Ended;
 
     /// <summary>Ended without an answer in a way the callee hears of as a missed call (missed, not available, cancelled, busy).</summary>

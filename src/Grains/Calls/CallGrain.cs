@@ -176,6 +176,7 @@ public sealed partial class CallGrain(
     /// </summary>
     private async Task<CallUpdate> ChangedAsync()
     {
+        machine.Record.Version++;
         var view = machine.View(Now);
         Watch();
         if (machine.IsEnded)

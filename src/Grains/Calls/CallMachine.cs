@@ -290,6 +290,7 @@ public sealed class CallMachine(CallRecord record, CallOptions timings)
     {
         EndedBy = Record.EndedBy,
         MergedInto = Record.MergedInto,
+        Version = Record.Version,
     };
 
     private const string NotYours = "This is not your call.";

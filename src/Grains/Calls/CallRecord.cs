@@ -67,5 +67,9 @@ public sealed class CallRecord
     [Id(19)]
     public bool Reported { get; set; }
 
+    /// <summary>Counts the call's changes: each update carries it, so a device drops one older than what it has.</summary>
+    [Id(20)]
+    public long Version { get; set; }
+
     public bool Placed => CallId != Guid.Empty;
 }

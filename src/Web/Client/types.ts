@@ -91,6 +91,8 @@ export interface CallInfo {
   serverNow: string;
   endedBy: string | null;
   mergedInto: string | null;
+  /** The call grain's count of changes: an update older than one applied is dropped (an ending always counts). */
+  version: number;
 }
 
 export interface IncomingCallSignal {

@@ -20,13 +20,14 @@ public sealed record CallDto(
     DateTimeOffset? EndedAt,
     DateTimeOffset ServerNow,
     Guid? EndedBy,
-    Guid? MergedInto)
+    Guid? MergedInto,
+    long Version)
 {
     public static CallDto From(CallUpdate c) => new(
         c.CallId, c.Caller, c.Callee, c.Video, Word(c.Phase),
         c.Outcome == CallOutcome.None ? null : Word(c.Outcome),
         c.Failure == CallFailure.None ? null : Word(c.Failure),
-        c.CallerSession, c.CalleeSession, c.StartedAt, c.RingUntil, c.ConnectedAt, c.EndedAt, c.ServerNow, c.EndedBy, c.MergedInto);
+        c.CallerSession, c.CalleeSession, c.StartedAt, c.RingUntil, c.ConnectedAt, c.EndedAt, c.ServerNow, c.EndedBy, c.MergedInto, c.Version);
 
     /// <summary>NotAvailable → "not-available".</summary>
     public static string Word<T>(T value)

@@ -318,6 +318,11 @@ export class Calls {
 
   /** The server says the call changed. */
   onCall(c: CallInfo): void {
+    // A hub answer and a push can cross: an older update of this call never undoes a newer one (an ending always counts).
+    if (this.call?.callId === c.callId && c.phase !== "ended" && c.version < this.call.version) {
+      trace(`call: an older update dropped (${c.phase})`);
+      return;
+    }
     if (c.phase !== this.call?.phase) trace(`call phase: ${c.phase}`);
     this.skewMs = Date.parse(c.serverNow) - Date.now();
     if (this.call && this.call.callId !== c.callId && this.call.phase !== "ended" && c.phase === "ended") {

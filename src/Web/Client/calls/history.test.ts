@@ -6,7 +6,7 @@ import { describeEntry, duration, entryFor } from "./history.js";
 const base: CallInfo = {
   callId: "c1", caller: "alice", callee: "bob", video: true, phase: "ended", outcome: "completed", failure: null,
   callerSession: "alice-tab", calleeSession: "bob-phone", startedAt: "2026-11-29T12:00:00Z", ringUntil: "2026-11-29T12:01:00Z",
-  connectedAt: "2026-11-29T12:00:05Z", endedAt: "2026-11-29T12:02:10Z", serverNow: "2026-11-29T12:02:10Z", endedBy: "bob", mergedInto: null,
+  connectedAt: "2026-11-29T12:00:05Z", endedAt: "2026-11-29T12:02:10Z", serverNow: "2026-11-29T12:02:10Z", endedBy: "bob", mergedInto: null, version: 3,
 };
 
 test("a completed call is remembered with its direction and the time it was connected", () => {
