@@ -15,28 +15,16 @@ public sealed class CallGrainTests(ClusterFixture fixture)
 
     private static ICallGrain NewCall(IGrainFactory grains) => grains.GetGrain<ICallGrain>(Guid.NewGuid());
 
-    /// <summary>Connects sessions of a user on one stand-in node, and keeps their leases alive until disposed.</summary>
-    private async Task<(RecordingObserver Node, Renewer Keep)> OnlineAsync(Guid user, params string[] sessions)
-    {
-        var node = new RecordingObserver();
-        var reference = fixture.Grains.CreateObjectReference<ISessionObserver>(node);
-        foreach (var session in sessions)
-        {
-            await User(user).Connect(session, reference, active: true);
-        }
-
-        return (node, new Renewer(() => User(user).Renew(reference, [.. sessions])));
-    }
+    private Task<(RecordingObserver Node, Renewer Keep)> OnlineAsync(Guid user, params string[] sessions) => fixture.OnlineAsync(user, sessions);
 
     private static Task SeesAsync(RecordingObserver node, string session, Func<CallUpdate, bool> what, string description) =>
-        TestWait.UntilAsync(() => Task.FromResult(node.LastCallFor(session) is { } call && what(call)), Patience, description);
+        ClusterFixture.SeesAsync(node, session, what, description);
 
     /// <summary>Waits until any update pushed to <paramref name="session"/> (not only the last) matches.</summary>
     private static Task SawAsync(RecordingObserver node, string session, Func<CallUpdate, bool> what, string description) =>
         TestWait.UntilAsync(() => Task.FromResult(node.Calls.Any(c => c.To.Contains(session) && what(c.Call))), Patience, description);
 
-    private async Task<int> MissedCallsAsync(Guid user, Guid from) =>
-        (await User(user).GetContacts()).PendingOffers.Where(o => o.From == from && o.Kind == OfferKinds.Call).Sum(o => o.Count);
+    private Task<int> MissedCallsAsync(Guid user, Guid from) => fixture.MissedCallsAsync(user, from);
 
     [Fact]
     public async Task Every_device_rings_the_first_answer_wins_at_the_same_instant_and_the_others_stop()
@@ -82,10 +70,15 @@ public sealed class CallGrainTests(ClusterFixture fixture)
         await SeesAsync(nodeA, "a-laptop", c => c.Phase == CallPhase.Connecting, "the caller learns it was answered");
         Assert.Equal(call.CallId, (await User(b).GetCall())?.CallId);
 
-        // Each change counts up, so a device can drop an update that crossed a newer one on the way.
+        // Each change counts up, so a device can drop an update that crossed a newer one on the way; a report that changes
+        // nothing (the other side's "connected" too, or a device's heartbeat) is answered as it is, and nobody is told.
         var connected = await Call(call.CallId).ReportConnected(a, "a-laptop");
+        await SeesAsync(nodeA, "a-laptop", c => c.Phase == CallPhase.Connected, "the caller is shown connected");
+        var pushesBefore = nodeA.Calls.Count;
         var again = await Call(call.CallId).ReportConnected(b, winner.device);
-        Assert.True(connected.Version > call.Version && again.Version > connected.Version, $"versions {call.Version}, {connected.Version}, {again.Version}");
+        Assert.True(connected.Version > call.Version && again.Version == connected.Version, $"versions {call.Version}, {connected.Version}, {again.Version}");
+        Assert.Equal(CallPhase.Connected, again.Phase);
+        Assert.Equal(pushesBefore, nodeA.Calls.Count);
         await Call(call.CallId).HangUp(b, winner.device);
         await SeesAsync(nodeA, "a-laptop", c => c.Outcome == CallOutcome.Completed, "the caller sees it completed");
         Assert.Null(await User(a).GetCall());

@@ -314,4 +314,58 @@ public sealed class CallMachineTests
         Assert.False(unknown.Expire(T0.AddDays(1)));
         Assert.False(unknown.HasDeadline);
     }
+
+    [Fact]
+    public void A_repeated_report_changes_nothing_and_says_so()
+    {
+        var machine = Connected();
+        Assert.False(machine.ReportConnected(callee, "callee-phone", T0.AddSeconds(7)));
+        Assert.True(machine.ReportReconnecting(caller, "caller-tab", T0.AddSeconds(8)));
+        Assert.False(machine.ReportReconnecting(caller, "caller-tab", T0.AddSeconds(9)));
+        Assert.True(machine.ReportConnected(caller, "caller-tab", T0.AddSeconds(10)));
+        Assert.Equal(CallPhase.Connected, machine.Record.Phase);
+    }
+
+    [Fact]
+    public void A_forgotten_call_is_made_again_from_the_first_claim_and_connected_by_the_second()
+    {
+        var callId = Guid.NewGuid();
+        var claim = new CallClaim(callId, caller, callee, true, T0);
+        var machine = new CallMachine(new CallRecord(), Timings);
+        machine.Resume(callee, "callee-phone", claim, T0.AddSeconds(100));
+        Assert.Equal((CallPhase.Reconnecting, "", "callee-phone"), (machine.Record.Phase, machine.Record.CallerSession, machine.Record.CalleeSession));
+        Assert.Equal(T0, machine.Record.ConnectedAt);
+        Assert.Equal(T0.AddSeconds(100) + Timings.ReconnectWindow, machine.Record.Deadline);
+        Refused(machine, () => machine.SignalTarget(callee, "callee-phone"), "has not come back");
+        Refused(machine, () => machine.Resume(caller, "caller-tab", claim with { Callee = stranger }, T0.AddSeconds(101)), "not your call");
+        Refused(machine, () => machine.Resume(stranger, "s", claim, T0.AddSeconds(101)), "not your call");
+
+        machine.Resume(caller, "caller-tab", claim, T0.AddSeconds(101));
+        Assert.Equal((CallPhase.Connected, "caller-tab"), (machine.Record.Phase, machine.Record.CallerSession));
+        Assert.Null(machine.Record.Deadline);
+
+        // Nobody comes back: the call ends by its reconnect deadline, as a lost connection.
+        var lonely = new CallMachine(new CallRecord(), Timings);
+        lonely.Resume(caller, "caller-tab", claim, T0);
+        Assert.True(lonely.Expire(T0 + Timings.ReconnectWindow));
+        Assert.Equal((CallOutcome.Failed, CallFailure.ConnectionLost), (lonely.Record.Outcome, lonely.Record.Failure));
+    }
+
+    [Fact]
+    public void A_claim_on_a_call_that_still_rings_counts_only_from_the_callee_and_answers_it()
+    {
+        var machine = Ringing();
+        var claim = new CallClaim(machine.Record.CallId, caller, callee, true, null);
+        Refused(machine, () => machine.Resume(caller, "caller-tab", claim, T0.AddSeconds(1)), "cannot be resumed by its caller");
+        Refused(machine, () => machine.Resume(callee, "callee-phone", claim with { Caller = callee }, T0.AddSeconds(1)), "cannot call yourself");
+        machine.Resume(callee, "callee-phone", claim, T0.AddSeconds(2));
+        Assert.Equal((CallPhase.Connected, "callee-phone"), (machine.Record.Phase, machine.Record.CalleeSession));
+    }
+
+    [Fact]
+    public void A_claim_on_an_ended_call_is_refused()
+    {
+        var machine = Ended();
+        Refused(machine, () => machine.Resume(caller, "caller-tab", new CallClaim(machine.Record.CallId, caller, callee, true, T0), T0.AddSeconds(300)), "has ended");
+    }
 }

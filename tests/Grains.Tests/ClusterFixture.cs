@@ -33,6 +33,12 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>The user grains' state storage, once the silo made it.</summary>
     public static FlakyGrainStorage? UserStorage { get; private set; }
 
+    /// <summary>The call grains' state storage, once the silo made it.</summary>
+    public static FlakyGrainStorage? CallStorage { get; private set; }
+
+    /// <summary>Every grain's reminders, counted.</summary>
+    public static CountingReminderTable Reminders { get; } = new();
+
     public Task InitializeAsync() => Cluster.DeployAsync();
 
     /// <summary>Two new users who asked and accepted each other, once both grains agree.</summary>
@@ -47,6 +53,27 @@ public sealed class ClusterFixture : IAsyncLifetime
         return (a, b);
     }
 
+    /// <summary>Connects sessions of a user on one stand-in node, and keeps their leases alive until disposed.</summary>
+    public async Task<(RecordingObserver Node, Renewer Keep)> OnlineAsync(Guid user, params string[] sessions)
+    {
+        var node = new RecordingObserver();
+        var reference = Grains.CreateObjectReference<ISessionObserver>(node);
+        foreach (var session in sessions)
+        {
+            await Grains.GetGrain<IUserGrain>(user).Connect(session, reference, active: true);
+        }
+
+        return (node, new Renewer(() => Grains.GetGrain<IUserGrain>(user).Renew(reference, [.. sessions])));
+    }
+
+    /// <summary>How many missed calls from <paramref name="from"/> the grain of <paramref name="user"/> shows.</summary>
+    public async Task<int> MissedCallsAsync(Guid user, Guid from) =>
+        (await Grains.GetGrain<IUserGrain>(user).GetContacts()).PendingOffers.Where(o => o.From == from && o.Kind == OfferKinds.Call).Sum(o => o.Count);
+
+    /// <summary>Waits until the last call update pushed to <paramref name="session"/> matches.</summary>
+    public static Task SeesAsync(RecordingObserver node, string session, Func<CallUpdate, bool> what, string description) =>
+        TestWait.UntilAsync(() => Task.FromResult(node.LastCallFor(session) is { } call && what(call)), TimeSpan.FromSeconds(10), description);
+
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
 
     private sealed class SiloConfigurator : ISiloConfigurator
@@ -57,7 +84,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton<IUnseenEventStore>(UnseenEvents);
             silo.UseInMemoryReminderService();
-            silo.AddMemoryGrainStorage("calls");
+            silo.Services.AddSingleton<IReminderTable>(Reminders);
+            silo.Services.AddKeyedSingleton<IGrainStorage>("calls", (services, _) => CallStorage = new FlakyGrainStorage(services.GetRequiredService<DeepCopier>()));
             silo.Services.AddSingleton(new CallClock(CallTime));
             silo.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(CallTimings));
             silo.Services.Configure<PresenceOptions>(o =>

@@ -11,6 +11,13 @@ public sealed class FlakyGrainStorage(DeepCopier copier) : IGrainStorage
 {
     private readonly ConcurrentDictionary<(string Name, GrainId Grain), (object? State, string ETag)> saved = new();
     private readonly ConcurrentDictionary<GrainId, bool> refuseNext = new();
+    private readonly ConcurrentDictionary<GrainId, int> writes = new();
+
+    /// <summary>How many writes and clears of <paramref name="grain"/>'s state reached this storage, refused ones included.</summary>
+    public int WritesOf(GrainId grain) => writes.GetValueOrDefault(grain);
+
+    /// <summary>Whether <paramref name="grain"/> has a state saved here now.</summary>
+    public bool Holds(GrainId grain) => saved.Keys.Any(k => k.Grain == grain);
 
     /// <summary>The next write of <paramref name="grain"/>'s state throws, and nothing of it is kept.</summary>
     public void RefuseNextWrite(GrainId grain) => refuseNext[grain] = true;
@@ -29,6 +36,7 @@ public sealed class FlakyGrainStorage(DeepCopier copier) : IGrainStorage
 
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        writes.AddOrUpdate(grainId, 1, (_, n) => n + 1);
         if (refuseNext.TryRemove(grainId, out _))
         {
             throw new InvalidOperationException("The grain storage refused the write (test).");
@@ -43,6 +51,7 @@ public sealed class FlakyGrainStorage(DeepCopier copier) : IGrainStorage
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        writes.AddOrUpdate(grainId, 1, (_, n) => n + 1);
         saved.TryRemove((stateName, grainId), out _);
         grainState.ETag = null;
         grainState.RecordExists = false;

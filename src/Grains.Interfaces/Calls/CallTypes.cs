@@ -151,6 +151,18 @@ public enum CallerAnswer
 [GenerateSerializer, Immutable, Alias("cybernet.caller-check")]
 public sealed record CallerCheck([property: Id(0)] CallerAnswer Answer, [property: Id(1)] Guid? Other = null);
 
+/// <summary>
+/// What a device whose media link is still up says of its call when the call's grain forgot it (an answered call lives in
+/// memory only, and its silo died): enough to make the call again, never trusted beyond what the two users' grains confirm.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cybernet.call-claim")]
+public sealed record CallClaim(
+    [property: Id(0)] Guid CallId,
+    [property: Id(1)] Guid Caller,
+    [property: Id(2)] Guid Callee,
+    [property: Id(3)] bool Video,
+    [property: Id(4)] DateTimeOffset? ConnectedAt);
+
 /// <summary>A call signal (SDP or ICE) between the two sessions of a call, or while it rings between the caller and a ringing device. The payload is opaque to the server and never stored or logged.</summary>
 [GenerateSerializer, Immutable, Alias("cybernet.call-signal")]
 public sealed record CallSignal(

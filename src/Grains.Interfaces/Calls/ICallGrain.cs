@@ -40,6 +40,14 @@ public interface ICallGrain : IGrainWithGuidKey
     [Alias("rejoin")]
     Task<CallUpdate> Rejoin(Guid user, string session);
 
+    /// <summary>
+    /// A device whose media link is still up says it is in this call, which the grain forgot (an answered call lives in
+    /// memory; its silo died): the first claim makes the call again from <paramref name="claim"/> (the other side's device
+    /// then claims too), and on a call the grain holds it binds the device again. Refused unless it matches.
+    /// </summary>
+    [Alias("resume")]
+    Task<CallUpdate> Resume(Guid user, string session, CallClaim claim);
+
     /// <summary>Relays a signal from <paramref name="session"/> of <c>signal.FromUser</c> to the other party's session in the call (while it rings: between the caller and a ringing device).</summary>
     [Alias("signal")]
     Task Signal(string session, CallSignal signal);

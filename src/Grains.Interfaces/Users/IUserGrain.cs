@@ -101,13 +101,27 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("begin-call")]
     Task<CallerCheck> BeginCall(CallUpdate call);
 
+    /// <summary>A device of this user claims to be in <paramref name="call"/>, which its grain forgot: refused unless with a contact and in no other call.</summary>
+    [Alias("rejoin-call")]
+    Task<CallerCheck> RejoinCall(CallUpdate call);
+
     /// <summary>Rings every online session for <paramref name="call"/>, or says why not (busy, offline, blocked, glare).</summary>
     [Alias("ring")]
     Task<RingResult> Ring(CallUpdate call);
 
-    /// <summary>The call changed: every session is told; an ending frees the user and may leave a missed call.</summary>
+    /// <summary>
+    /// The call changed: every session is told; an ending frees the user and may leave a missed call, counted once per
+    /// call id and saved before this returns (it throws if not, and the call's grain reports again).
+    /// </summary>
     [Alias("on-call")]
     Task OnCallChanged(CallUpdate call);
+
+    /// <summary>
+    /// The call's grain knew nothing of <paramref name="callId"/> at <paramref name="asOf"/> (a version: its silo died and
+    /// nobody had come back to it): if this user is in it, as last told before that, no longer.
+    /// </summary>
+    [OneWay, Alias("on-call-forgotten")]
+    Task OnCallForgotten(Guid callId, long asOf);
 
     /// <summary>Passes a call signal to one session of this user.</summary>
     [Alias("deliver-call-signal")]

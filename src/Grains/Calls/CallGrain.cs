@@ -6,10 +6,12 @@ using Orleans.Runtime;
 namespace Cybernet.Grains.Calls;
 
 /// <summary>
-/// One call: its <see cref="CallMachine"/>, saved after every change (so its deadlines outlive a silo), and the two
-/// users' grains told of each change. A grain timer looks at the deadlines every second while one is pending; a
-/// reminder stored in PostgreSQL does the same after a silo restart, and keeps telling the users' grains of the ending
-/// until both heard it. Then the call is forgotten.
+/// One call, the one owner of its state: its <see cref="CallMachine"/>, and the two users' grains told of each change.
+/// Durable is only what must outlive a silo: while the call rings, its record (saved once) and a reminder stored in
+/// PostgreSQL, so that a ring whose silo died still ends as missed and the callee still gets the missed call. The answer
+/// drops both: an answered call lives in memory, its media never touched the server, and if its silo dies its devices
+/// make it again from what they hold (<see cref="Resume"/>). A grain timer looks at the deadlines every second while one
+/// is pending; once the ending is told to both users' grains, the call is forgotten.
 /// </summary>
 public sealed partial class CallGrain(
     [PersistentState("call", "calls")] IPersistentState<CallRecord> state,
@@ -17,13 +19,16 @@ public sealed partial class CallGrain(
     CallClock clock,
     ILogger<CallGrain> logger) : Grain, ICallGrain, IRemindable
 {
-    private const string Backstop = "call";
+    private const string RingReminder = "call";
     private static readonly TimeSpan LookEvery = TimeSpan.FromSeconds(1);
 
     private readonly CallOptions settings = options.Value;
     private CallMachine machine = null!;
     private IGrainTimer? watch;
-    private IGrainReminder? backstop;
+    private IGrainReminder? ringReminder;
+
+    /// <summary>The record and the ring's reminder are in storage (from the start of the ring until it ends or is answered).</summary>
+    private bool durable;
 
     private Guid Id => this.GetPrimaryKey();
 
@@ -31,7 +36,8 @@ public sealed partial class CallGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        machine = new CallMachine(state.State, settings);
+        durable = state.RecordExists && state.State.Placed;
+        machine = new CallMachine(durable ? state.State : new CallRecord(), settings);
         Watch();
         return Task.CompletedTask;
     }
@@ -62,8 +68,10 @@ public sealed partial class CallGrain(
 
         try
         {
-            await state.WriteStateAsync();
-            backstop = await this.RegisterOrUpdateReminder(Backstop, settings.RingTimeout, settings.Backstop);
+            // Saved as reached before the ring: if the silo dies before the answer comes back, the callee still hears how
+            // it ended (its grain decides whether that counts as a missed call).
+            machine.Record.CalleeReached = true;
+            await SaveRingAsync();
             var ring = await User(callee).Ring(machine.View(Now));
             machine.Rang(ring, Now);
             if (ring is { Answer: RingAnswer.GiveWay, Other: { } other })
@@ -77,6 +85,7 @@ public sealed partial class CallGrain(
         {
             // The callee could not be rung: the caller is not left in a call that exists nowhere.
             LogCallNotPlaced(error, Id);
+            machine.Record.CalleeReached = false;
             if (!machine.IsEnded)
             {
                 machine.Record.Phase = CallPhase.Ended;
@@ -88,24 +97,50 @@ public sealed partial class CallGrain(
         return await ChangedAsync();
     }
 
-    public Task<CallUpdate> Accept(Guid user, string session) => ActAsync(() => machine.Accept(user, session, Now));
+    public Task<CallUpdate> Accept(Guid user, string session) => ActAsync(user, () => machine.Accept(user, session, Now));
 
-    public Task<CallUpdate> Decline(Guid user, string session) => ActAsync(() => machine.Decline(user, Now));
+    public Task<CallUpdate> Decline(Guid user, string session) => ActAsync(user, () => machine.Decline(user, Now));
 
-    public Task<CallUpdate> HangUp(Guid user, string session) => ActAsync(() => machine.HangUp(user, session, Now));
+    public Task<CallUpdate> HangUp(Guid user, string session) => ActAsync(user, () => machine.HangUp(user, session, Now));
 
-    public Task<CallUpdate> ReportConnected(Guid user, string session) => ActAsync(() => machine.ReportConnected(user, session, Now));
+    public Task<CallUpdate> ReportConnected(Guid user, string session) => ActAsync(user, () => machine.ReportConnected(user, session, Now));
 
-    public Task<CallUpdate> ReportReconnecting(Guid user, string session) => ActAsync(() => machine.ReportReconnecting(user, session, Now));
+    public Task<CallUpdate> ReportReconnecting(Guid user, string session) => ActAsync(user, () => machine.ReportReconnecting(user, session, Now));
 
     public Task<CallUpdate> ReportFailed(Guid user, string session, CallFailure failure) =>
-        ActAsync(() => machine.ReportFailed(user, session, failure, Now));
+        ActAsync(user, () => machine.ReportFailed(user, session, failure, Now));
 
-    public Task<CallUpdate> Rejoin(Guid user, string session) => ActAsync(() => machine.Rejoin(user, session, Now));
+    public Task<CallUpdate> Rejoin(Guid user, string session) => ActAsync(user, () => machine.Rejoin(user, session, Now));
+
+    public async Task<CallUpdate> Resume(Guid user, string session, CallClaim claim)
+    {
+        if (claim.CallId != Id)
+        {
+            throw new CallRefusedException("This claim is for another call.");
+        }
+
+        await ExpireAsync();
+        if (!machine.Record.Placed)
+        {
+            // Made again from a claim: only between two contacts, and only if the claimant is in no other call.
+            var probe = new CallMachine(new CallRecord(), settings);
+            probe.Resume(user, session, claim, Now);
+            var check = await User(user).RejoinCall(probe.View(Now));
+            if (check.Answer != CallerAnswer.Go)
+            {
+                throw new CallRefusedException(check.Answer == CallerAnswer.InAnotherCall ? "You are in another call." : "You can only call your contacts.");
+            }
+
+            LogCallResumed(Id);
+        }
+
+        return await ActAsync(user, () => machine.Resume(user, session, claim, Now));
+    }
 
     public async Task Signal(string session, CallSignal signal)
     {
         await ExpireAsync();
+        NoteForgotten(signal.FromUser);
         var (to, toSession) = machine.SignalTarget(signal.FromUser, session, signal.ToSession);
         await User(to).DeliverCallSignal(toSession, signal with { CallId = Id, FromSession = session });
     }
@@ -115,6 +150,7 @@ public sealed partial class CallGrain(
         await ExpireAsync();
         if (!machine.Record.Placed || (machine.IsEnded && machine.Record.Reported))
         {
+            NoteForgotten(user);
             throw new CallRefusedException("This call has ended.");
         }
 
@@ -124,6 +160,7 @@ public sealed partial class CallGrain(
 
     public async Task SessionGone(Guid user, string session)
     {
+        NoteForgotten(user);
         if (machine.SessionGone(user, session, Now))
         {
             await ChangedAsync();
@@ -140,10 +177,11 @@ public sealed partial class CallGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (!machine.Record.Placed || machine.Record.Reported)
+        if (!machine.Record.Placed || machine.Record.Reported || !durable)
         {
-            // Forgotten, or told already: nothing more to wake for.
-            await DropBackstopAsync();
+            // Forgotten, answered, or told already: nothing more to wake for.
+            await DropDurableAsync();
+            await DropReminderAsync();
             return;
         }
 
@@ -154,11 +192,33 @@ public sealed partial class CallGrain(
         }
     }
 
-    private async Task<CallUpdate> ActAsync(Action act)
+    /// <summary>
+    /// Does <paramref name="act"/> (which may refuse), then saves and tells what changed. An act that changed nothing (a
+    /// device repeating "connected" as a heartbeat) is answered with the call as it is, telling nobody.
+    /// </summary>
+    private Task<CallUpdate> ActAsync(Guid user, Action act) => ActAsync(user, () =>
+    {
+        act();
+        return true;
+    });
+
+    private async Task<CallUpdate> ActAsync(Guid user, Func<bool> act)
     {
         await ExpireAsync();
-        act();
-        return await ChangedAsync();
+        NoteForgotten(user);
+        return act() ? await ChangedAsync() : machine.View(Now);
+    }
+
+    /// <summary>
+    /// An act on a call this grain holds nothing of (forgotten after its end, or its silo died): the actor's grain, if it
+    /// still counts its user in this call, hears that it is not. Only the actor's own: nobody can end another's call.
+    /// </summary>
+    private void NoteForgotten(Guid user)
+    {
+        if (!machine.Record.Placed && user != Guid.Empty)
+        {
+            User(user).OnCallForgotten(Id, Now.ToUnixTimeMilliseconds() * 1000).Ignore();
+        }
     }
 
     /// <summary>Ends the call if a deadline passed while nobody looked (the timer is a second coarse; after a restart, longer).</summary>
@@ -168,33 +228,42 @@ public sealed partial class CallGrain(
         {
             await ChangedAsync();
         }
+        else if (machine.IsEnded && machine.Record.Placed && !machine.Record.Reported)
+        {
+            // An ending not yet told to both (telling failed): try again.
+            await ReportEndAsync();
+        }
     }
 
     /// <summary>
-    /// Saves the change and tells both users' grains. An ending is told first and then forgotten, with no write in
-    /// between; only when telling fails is the ending saved, for the reminder to tell it again.
+    /// Tells both users' grains of the change. Nothing is written while the call lives, but for the answer, which drops
+    /// what the ring kept in storage; an ending is told first and then forgotten.
     /// </summary>
     private async Task<CallUpdate> ChangedAsync()
     {
-        machine.Record.Version++;
+        machine.Record.Version = Math.Max(machine.Record.Version + 1, Now.ToUnixTimeMilliseconds() * 1000);
         var view = machine.View(Now);
         Watch();
         if (machine.IsEnded)
         {
             await ReportEndAsync();
+            return view;
         }
-        else
+
+        if (machine.Record.Phase != CallPhase.Ringing)
         {
-            await state.WriteStateAsync();
-            try
-            {
-                await Task.WhenAll(Parties().Select(u => User(u).OnCallChanged(view)));
-            }
-            catch (Exception error)
-            {
-                // Saved here; the users' copies catch up with the next change, and their devices ask when they reconnect.
-                LogChangeNotTold(error, Id);
-            }
+            // Answered: from here the call lives in memory.
+            await DropDurableAsync();
+        }
+
+        try
+        {
+            await Task.WhenAll(Parties().Select(u => User(u).OnCallChanged(view)));
+        }
+        catch (Exception error)
+        {
+            // The users' grains catch up with the next change, and their devices ask when they reconnect.
+            LogChangeNotTold(error, Id);
         }
 
         return view;
@@ -209,16 +278,22 @@ public sealed partial class CallGrain(
         }
         catch (Exception error)
         {
-            // The reminder tells them again; until then the call is kept.
+            // Told again by the timer while this activation lives; after a silo's death, by the ring's reminder, which
+            // needs the ending saved (a ring that ended otherwise must not turn into a missed one).
             LogEndNotReported(error, Id);
-            await state.WriteStateAsync();
+            if (durable)
+            {
+                state.State = machine.Record;
+                await state.WriteStateAsync();
+            }
+
+            Watch();
             return;
         }
 
         machine.Record.Reported = true;
-        await DropBackstopAsync();
-        await state.ClearStateAsync();
-        machine = new CallMachine(state.State, settings);
+        await DropDurableAsync();
+        machine = new CallMachine(new CallRecord(), settings);
         // Kept for what the two learn from a late act ("this call has ended") until the activation is collected as idle;
         // after that a late act hears there is no such call.
         machine.Record.CallId = Id;
@@ -237,20 +312,46 @@ public sealed partial class CallGrain(
         }
     }
 
-    private async Task DropBackstopAsync()
+    /// <summary>The ring's two writes: its record, and the reminder that wakes the call on another silo to end it as missed.</summary>
+    private async Task SaveRingAsync()
+    {
+        state.State = machine.Record;
+        await state.WriteStateAsync();
+        durable = true;
+        ringReminder = await this.RegisterOrUpdateReminder(RingReminder, settings.RingTimeout, settings.Backstop);
+    }
+
+    /// <summary>
+    /// Forgets the ring's record, then its reminder (in that order: a reminder that finds no record drops itself, a record
+    /// with no reminder would stay behind).
+    /// </summary>
+    private async Task DropDurableAsync()
+    {
+        if (!durable)
+        {
+            return;
+        }
+
+        await state.ClearStateAsync();
+        durable = false;
+        await DropReminderAsync();
+    }
+
+    private async Task DropReminderAsync()
     {
         // The handle this activation registered, or after a restart the stored one.
-        if ((backstop ?? await this.GetReminder(Backstop)) is { } reminder)
+        if ((ringReminder ?? await this.GetReminder(RingReminder)) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
         }
 
-        backstop = null;
+        ringReminder = null;
     }
 
     private void Watch()
     {
-        if (machine.HasDeadline)
+        var pending = machine.HasDeadline || (machine.IsEnded && machine.Record.Placed && !machine.Record.Reported);
+        if (pending)
         {
             watch ??= this.RegisterGrainTimer(_ => ExpireAsync(), new GrainTimerCreationOptions(LookEvery, LookEvery) { KeepAlive = true });
         }
@@ -264,8 +365,7 @@ public sealed partial class CallGrain(
     /// <summary>A call that never rang anyone leaves nothing behind.</summary>
     private void Forget()
     {
-        state.State = new CallRecord();
-        machine = new CallMachine(state.State, settings);
+        machine = new CallMachine(new CallRecord(), settings);
         DeactivateOnIdle();
     }
 
@@ -277,6 +377,9 @@ public sealed partial class CallGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "A change of call {CallId} could not be told to both users")]
     private partial void LogChangeNotTold(Exception exception, Guid callId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The end of call {CallId} could not be told to both users; the reminder tries again")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The end of call {CallId} could not be told to both users; trying again")]
     private partial void LogEndNotReported(Exception exception, Guid callId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId} was made again from a device's claim (its grain had forgotten it)")]
+    private partial void LogCallResumed(Guid callId);
 }

@@ -93,24 +93,98 @@ public sealed class CallMachine(CallRecord record, CallOptions timings)
         End(Record.ConnectedAt is null ? CallOutcome.Cancelled : CallOutcome.Completed, CallFailure.None, user, now);
     }
 
-    public void ReportConnected(Guid user, string session, DateTimeOffset now)
+    /// <summary>The reporting side's link is up; returns false when that was known already (a device repeats it as a heartbeat).</summary>
+    public bool ReportConnected(Guid user, string session, DateTimeOffset now)
     {
         RequireLive();
         RequireParty(user);
         RequireUnderWay("connected");
         RequireBoundSession(user, session);
+        var before = (Record.Phase, Record.ConnectedAt, LinkDown(user));
         SetLinkDown(user, false);
         Record.ConnectedAt ??= now;
         SettleLinkPhase(now);
+        return before != (Record.Phase, Record.ConnectedAt, LinkDown(user));
     }
 
-    public void ReportReconnecting(Guid user, string session, DateTimeOffset now)
+    /// <summary>The reporting side's link is down; returns false when that was known already.</summary>
+    public bool ReportReconnecting(Guid user, string session, DateTimeOffset now)
     {
         RequireLive();
         RequireParty(user);
         RequireUnderWay("reconnecting");
         RequireBoundSession(user, session);
+        var before = (Record.Phase, LinkDown(user));
         SetLinkDown(user, true);
+        SettleLinkPhase(now);
+        return before != (Record.Phase, LinkDown(user));
+    }
+
+    /// <summary>
+    /// A device whose media link to the other side is still up says which call it is in, after the call's grain forgot
+    /// it (its silo died: an answered call lives in memory only). The first claim of a forgotten call makes it again from
+    /// the claim, reconnecting, the other side's device not yet known; the other side's claim completes it (connected
+    /// once both are). A claim must match the call as known; while the call still rings, only the callee's claim counts
+    /// (its device answered before the grain's answer was lost). The grain checks the two are contacts before a claim
+    /// makes a call again.
+    /// </summary>
+    public void Resume(Guid user, string session, CallClaim claim, DateTimeOffset now)
+    {
+        if (claim.Caller == claim.Callee)
+        {
+            throw new CallRefusedException("You cannot call yourself.");
+        }
+
+        if (user != claim.Caller && user != claim.Callee)
+        {
+            throw new CallRefusedException(NotYours);
+        }
+
+        if (!Record.Placed)
+        {
+            Record.CallId = claim.CallId;
+            Record.Caller = claim.Caller;
+            Record.Callee = claim.Callee;
+            Record.Video = claim.Video;
+            Record.CallerSession = "";
+            Record.CalleeSession = "";
+            Record.CalleeReached = true;
+            Record.StartedAt = claim.ConnectedAt is { } at && at < now ? at : now;
+            Record.RingUntil = Record.StartedAt;
+            Record.ConnectedAt = Record.StartedAt;
+            Record.CallerLinkDown = true;
+            Record.CalleeLinkDown = true;
+            Record.Phase = CallPhase.Reconnecting;
+            Record.Deadline = now + timings.ReconnectWindow;
+        }
+
+        RequireLive();
+        if (Record.Caller != claim.Caller || Record.Callee != claim.Callee)
+        {
+            throw new CallRefusedException(NotYours);
+        }
+
+        if (Record.Phase == CallPhase.Ringing)
+        {
+            if (user != Record.Callee)
+            {
+                throw new CallRefusedException("A call that still rings cannot be resumed by its caller.");
+            }
+
+            Accept(user, session, now);
+        }
+
+        if (user == Record.Caller)
+        {
+            Record.CallerSession = session;
+        }
+        else
+        {
+            Record.CalleeSession = session;
+        }
+
+        SetLinkDown(user, false);
+        Record.ConnectedAt ??= now;
         SettleLinkPhase(now);
     }
 
@@ -132,6 +206,7 @@ public sealed class CallMachine(CallRecord record, CallOptions timings)
         End(CallOutcome.Failed, failure, user, now);
     }
 
+    /// <summary>A new session of a party (a reloaded tab) takes its place; its link is down until it reports connected.</summary>
     public void Rejoin(Guid user, string session, DateTimeOffset now)
     {
         RequireLive();
@@ -201,6 +276,11 @@ public sealed class CallMachine(CallRecord record, CallOptions timings)
 
         RequireBoundSession(user, session);
         var (to, toBound) = user == Record.Caller ? (Record.Callee, Record.CalleeSession!) : (Record.Caller, Record.CallerSession);
+        if (string.IsNullOrEmpty(toBound))
+        {
+            throw new CallRefusedException("The other side's device has not come back to this call yet.");
+        }
+
         if (!string.IsNullOrEmpty(toSession) && toSession != toBound)
         {
             throw new CallRefusedException("This call was answered on another device.");
@@ -327,6 +407,8 @@ public sealed class CallMachine(CallRecord record, CallOptions timings)
             throw new CallRefusedException("This call is on another of your devices.");
         }
     }
+
+    private bool LinkDown(Guid user) => user == Record.Caller ? Record.CallerLinkDown : Record.CalleeLinkDown;
 
     private void SetLinkDown(Guid user, bool down)
     {

@@ -1,125 +1,119 @@
+using Cybernet.Grains.Calls;
+
 namespace Cybernet.Grains.Users;
 
 /// <summary>
-/// Calls, from the user's side: whether this user is in a call (a second caller gets busy), ringing every session,
-/// who called whom at the same moment (glare), missed calls, and the call's changes shown on every device.
-/// The call itself is its <see cref="ICallGrain"/>'s; this grain never waits on it (one-way), so the two never deadlock.
+/// Calls, from the user's side: which call this user is in (in memory only: its call's grain owns the call and tells
+/// this grain of each change; after a reactivation it learns again from that grain), ringing every session, the missed
+/// calls kept for the digest, and the call's changes shown on every device. Every decision is
+/// <see cref="CallAdmission"/>'s; this grain gathers the facts and does what it says. It never waits on a call grain
+/// (one-way), so the two never deadlock.
 /// </summary>
 public sealed partial class UserGrain
 {
-    /// <summary>A ringing call this long past its ring timeout is stale here, whatever its grain last said.</summary>
-    private static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(15);
+    /// <summary>How many recent missed calls are remembered by id, so an ending reported twice counts once.</summary>
+    private const int MissedCallsRemembered = 32;
+
+    /// <summary>The call this user is in (placing, ringing, or under way), as its call's grain last told; null when none.</summary>
+    private CallUpdate? currentCall;
 
     /// <summary>Calls are timed by the calls' clock (the one tests move), here as in the call grains.</summary>
     private DateTimeOffset CallNow => callClock.Now;
 
     public Task<CallUpdate?> GetCall() => Task.FromResult(LiveCall());
 
-    public async Task<CallerCheck> BeginCall(CallUpdate call)
+    public Task<CallerCheck> BeginCall(CallUpdate call)
     {
-        var callee = call.Callee;
-        if (state.State.Blocked.Contains(callee))
+        var check = CallAdmission.ForCaller(call, Facts(call.Callee));
+        if (check.Answer == CallerAnswer.Go)
         {
-            return new CallerCheck(CallerAnswer.Blocked);
+            SetCall(call);
         }
 
-        if (!IsAccepted(callee))
-        {
-            return new CallerCheck(CallerAnswer.NotAContact);
-        }
-
-        if (LiveCall() is { } current && current.CallId != call.CallId)
-        {
-            // They are ringing me right now: I want to talk to them too, so I answer theirs.
-            return current.Caller == callee && current.Phase == CallPhase.Ringing
-                ? new CallerCheck(CallerAnswer.AnswerTheirs, current.CallId)
-                : new CallerCheck(CallerAnswer.InAnotherCall);
-        }
-
-        await SetCallAsync(call);
-        return new CallerCheck(CallerAnswer.Go);
+        return Task.FromResult(check);
     }
 
-    public async Task<RingResult> Ring(CallUpdate call)
+    public Task<CallerCheck> RejoinCall(CallUpdate call)
     {
-        var caller = call.Caller;
-        if (state.State.Blocked.Contains(caller))
+        var check = CallAdmission.ForResume(call, Facts(call.Other(Me)));
+        if (check.Answer == CallerAnswer.Go)
         {
-            return new RingResult(RingAnswer.Withheld);
+            currentCall = call;
         }
 
-        if (!IsAccepted(caller))
+        return Task.FromResult(check);
+    }
+
+    public Task<RingResult> Ring(CallUpdate call)
+    {
+        var ring = CallAdmission.ForCallee(call, Facts(call.Caller));
+        switch (ring.Answer)
         {
-            return new RingResult(RingAnswer.NotAContact);
+            case RingAnswer.Answered:
+                // Glare that this call wins: ours gives way, and the device that placed it answers this one.
+                GrainFactory.GetGrain<ICallGrain>(ring.Other!.Value).GiveWay(call.CallId).Ignore();
+                SetCall(call);
+                break;
+            case RingAnswer.Ringing:
+                SetCall(call);
+                break;
         }
 
-        if (LiveCall() is { } current && current.CallId != call.CallId)
-        {
-            if (current.Other(Me) != caller)
-            {
-                return new RingResult(RingAnswer.Busy);
-            }
-
-            if (current.Caller != Me || current.Phase != CallPhase.Ringing)
-            {
-                // We two have a call going already (one of our calls at the same moment was answered first): join it.
-                return new RingResult(RingAnswer.GiveWay, current.CallId);
-            }
-
-            // Glare: each of us is ringing the other. Both grains see it and agree without talking: the call with the
-            // lower id holds, the other gives way, and the device that placed the losing call answers the one that holds.
-            if (current.CallId.CompareTo(call.CallId) < 0)
-            {
-                return new RingResult(RingAnswer.GiveWay, current.CallId);
-            }
-
-            GrainFactory.GetGrain<ICallGrain>(current.CallId).GiveWay(call.CallId).Ignore();
-            await SetCallAsync(call);
-            return new RingResult(RingAnswer.Answered, AnsweredBy: current.CallerSession);
-        }
-
-        if (sessions.Count == 0)
-        {
-            return new RingResult(RingAnswer.NotAvailable);
-        }
-
-        await SetCallAsync(call);
-        return new RingResult(RingAnswer.Ringing);
+        return Task.FromResult(ring);
     }
 
     public async Task OnCallChanged(CallUpdate call)
     {
-        var current = state.State.Call;
+        var facts = Facts(call.Other(Me));
+        var isCurrent = currentCall?.CallId == call.CallId;
         if (call.IsLive)
         {
-            if (current is null || current.CallId == call.CallId || LiveCall() is null)
+            if (isCurrent || LiveCall() is null)
             {
-                await SetCallAsync(call);
+                SetCall(call);
             }
 
             return;
         }
 
         // Ended: every device hears it (the ring stops everywhere), and a call the callee missed is kept for them.
-        if (current?.CallId == call.CallId)
+        if (isCurrent)
         {
-            state.State.Call = null;
+            currentCall = null;
         }
 
-        if (call.Callee == Me && call.IsMissedCall && IsAccepted(call.Caller))
+        if (CallAdmission.CountsAsMissed(call, facts))
         {
-            var key = PendingOfferBook.Key(call.Caller, OfferKinds.Call);
-            var count = state.State.PendingOffers.TryGetValue(key, out var offer) ? offer.Count : 0;
-            PendingOfferBook.Set(state.State, call.Caller, OfferKinds.Call, Math.Min(count + 1, OfferKinds.MaxCount), 0, Now);
-            await SaveAndTellSessionsAsync();
-        }
-        else
-        {
-            // Nothing pending changed: no contact list for every session to fetch again.
-            await state.WriteStateAsync();
+            await CountMissedCallAsync(call);
         }
 
-        TellSessions(call);
+        if (CallAdmission.ShownToDevices(call, facts, isCurrent))
+        {
+            TellSessions(call);
+        }
+    }
+
+    public Task OnCallForgotten(Guid callId, long asOf)
+    {
+        // Only a word older than it: a device's claim may have made the call again since (its version is newer).
+        if (currentCall is { } call && call.CallId == callId && call.Version < asOf)
+        {
+            // Its grain knows nothing of it any more (its silo died, and no device came back to it): no longer in a call.
+            // My device in the call heard it in the refusal of its act; my other devices are told it ended.
+            currentCall = null;
+            var mine = call.Caller == Me ? call.CallerSession : call.CalleeSession;
+            var ended = call with { Phase = CallPhase.Ended, Outcome = CallOutcome.Failed, Failure = CallFailure.ConnectionLost, EndedAt = CallNow, ServerNow = CallNow, Version = asOf };
+            foreach (var (observer, ids) in sessions.ByNode())
+            {
+                var others = mine is null ? ids : ids.Remove(mine);
+                if (others.Length > 0)
+                {
+                    observer.CallChanged(others, ended).Ignore();
+                }
+            }
+        }
+
+        return Task.CompletedTask;
     }
 
     public Task DeliverCallSignal(string toSession, CallSignal signal)
@@ -132,16 +126,45 @@ public sealed partial class UserGrain
         return Task.CompletedTask;
     }
 
-    /// <summary>The call this user is in, unless its grain's word is stale (a ring long past its timeout).</summary>
-    private CallUpdate? LiveCall() =>
-        state.State.Call is { } call && call.IsLive && !(call.Phase == CallPhase.Ringing && CallNow > call.RingUntil + StaleAfter)
-            ? call with { ServerNow = CallNow }
-            : null;
-
-    private async Task SetCallAsync(CallUpdate call)
+    /// <summary>
+    /// One more missed call from the caller, once per call id however often the ending is reported (a call grain whose
+    /// report failed reports again). Saved with the unseen events before this returns: a failure throws, and the call's
+    /// grain, whose reminder outlives a silo, reports again. So a missed call needs no reminder of this grain's own.
+    /// </summary>
+    private async Task CountMissedCallAsync(CallUpdate call)
     {
-        state.State.Call = call;
-        await state.WriteStateAsync();
+        var missed = state.State.MissedCalls;
+        if (!missed.Contains(call.CallId))
+        {
+            var key = PendingOfferBook.Key(call.Caller, OfferKinds.Call);
+            var count = state.State.PendingOffers.TryGetValue(key, out var offer) ? offer.Count : 0;
+            PendingOfferBook.Set(state.State, call.Caller, OfferKinds.Call, Math.Min(count + 1, OfferKinds.MaxCount), 0, Now);
+            missed.Add(call.CallId);
+            if (missed.Count > MissedCallsRemembered)
+            {
+                missed.RemoveRange(0, missed.Count - MissedCallsRemembered);
+            }
+
+            await SaveOrForgetAsync(holdBackstop: false);
+            TellContactsChanged();
+        }
+
+        await CatchUpUnseenEventsAsync();
+        if (state.State.UnseenEventsBehind)
+        {
+            throw new InvalidOperationException("The missed call is saved but not yet among the unseen events; report it again.");
+        }
+    }
+
+    private CallParty Facts(Guid other) =>
+        new(Me, IsAccepted(other), state.State.Blocked.Contains(other), LiveCall(), sessions.Count);
+
+    /// <summary>The call this user is in, with the server's time now.</summary>
+    private CallUpdate? LiveCall() => currentCall is { IsLive: true } call ? call with { ServerNow = CallNow } : null;
+
+    private void SetCall(CallUpdate call)
+    {
+        currentCall = call;
         TellSessions(call);
     }
 

@@ -168,9 +168,21 @@ public sealed partial class UserGrain(
 
     private async Task SaveAndTellSessionsAsync()
     {
+        await SaveOrForgetAsync(holdBackstop: true);
+        TellContactsChanged();
+        await CatchUpUnseenEventsAsync();
+    }
+
+    /// <summary>
+    /// Saves the state; if that fails, what is in memory is dropped, so the next activation starts from what was saved.
+    /// With <paramref name="holdBackstop"/>, unseen events behind get this grain's reminder first (a missed call has its
+    /// call's reminder instead).
+    /// </summary>
+    private async Task SaveOrForgetAsync(bool holdBackstop)
+    {
         try
         {
-            if (state.State.UnseenEventsBehind)
+            if (holdBackstop && state.State.UnseenEventsBehind)
             {
                 // Before the state that needs it is saved: a silo dying after the save still leaves the reminder.
                 await HoldBackstopAsync();
@@ -180,17 +192,18 @@ public sealed partial class UserGrain(
         }
         catch
         {
-            // What is in memory was not saved: drop it, so the next activation starts from what was.
             DeactivateOnIdle();
             throw;
         }
+    }
 
+    /// <summary>Every session fetches the contact book again (pending counts changed).</summary>
+    private void TellContactsChanged()
+    {
         foreach (var (observer, ids) in sessions.ByNode())
         {
             observer.ContactsChanged(ids).Ignore();
         }
-
-        await CatchUpUnseenEventsAsync();
     }
 
     /// <summary>Recomputes presence from the sessions and, when it changed, tells the contacts that need to know.</summary>

@@ -24,7 +24,9 @@ public sealed class UserState
     [Id(4)]
     public bool UnseenEventsBehind { get; set; }
 
-    /// <summary>The call this user is in (placing, ringing, or under way), as its call grain last told; null when none.</summary>
-    [Id(5)]
-    public CallUpdate? Call { get; set; }
+    // Id 5 held the call this user was in; that lives in memory now (its call's grain owns it), and is skipped on read.
+
+    /// <summary>The ids of the latest missed calls counted, so an ending reported twice counts once (oldest first, a few dozen).</summary>
+    [Id(6)]
+    public List<Guid> MissedCalls { get; set; } = [];
 }

@@ -72,3 +72,9 @@ public sealed record CallSignalDto(Guid CallId, string? Kind, string? Payload, s
         return true;
     }
 }
+
+/// <summary>
+/// What a device in a call whose media link is still up says of it when the server forgot the call (its silo died):
+/// who called whom, with or without video, and when it connected. Checked against the two users' grains.
+/// </summary>
+public sealed record CallClaimDto(Guid CallId, Guid Caller, Guid Callee, bool Video, DateTimeOffset? ConnectedAt);

@@ -11,11 +11,7 @@ public sealed partial class SessionHub
     /// <summary>Calls a contact, audio only or with video. Every online device of theirs rings; or the call ends at once (busy, not available).</summary>
     public async Task<CallDto> StartCall(Guid to, bool video)
     {
-        if (Required(to) == Me)
-        {
-            throw new HubException("You cannot call yourself.");
-        }
-
+        Required(to);
         if (!CallRules.TryAttempt(Me))
         {
             throw new HubException("Too many calls in a short time: wait a moment and try again.");
@@ -48,6 +44,20 @@ public sealed partial class SessionHub
 
     /// <summary>A reloaded tab takes its place again in a call under way.</summary>
     public async Task<CallDto> RejoinCall(Guid callId) => CallDto.From(await Call(callId).Rejoin(Me, Context.ConnectionId));
+
+    /// <summary>
+    /// This device is still linked to the other side of a call the server forgot (its silo died): the call is made again
+    /// from what the device says, if the two users' grains agree; the other side's device then says the same.
+    /// </summary>
+    public async Task<CallDto> ResumeCall(CallClaimDto? claim)
+    {
+        if (claim is null || claim.CallId == Guid.Empty || claim.Caller == Guid.Empty || claim.Callee == Guid.Empty)
+        {
+            throw new HubException("Say which call to resume: its id, caller and callee.");
+        }
+
+        return CallDto.From(await Call(claim.CallId).Resume(Me, Context.ConnectionId, new CallClaim(claim.CallId, claim.Caller, claim.Callee, claim.Video, claim.ConnectedAt)));
+    }
 
     /// <summary>The call this user is in, if any.</summary>
     public async Task<CallDto?> GetCall() => await MyGrain.GetCall() is { } call ? CallDto.From(call) : null;
