@@ -15,7 +15,7 @@ public sealed class CallTests(BrowserFixture fixture)
 
     private static ILocator Layer(Person p) => p.Page.Locator("#call-layer");
 
-    private static ILocator Status(Person p) => p.Page.Locator("#call-status");
+    internal static ILocator Status(Person p) => p.Page.Locator("#call-status");
 
     private static async Task<(double Frames, double Samples)> ReceivedAsync(Person p)
     {
@@ -26,7 +26,7 @@ public sealed class CallTests(BrowserFixture fixture)
     }
 
     /// <summary>Waits until remote video frames and audio samples both grow between two samples; if they never do, says where the call stood.</summary>
-    private static async Task MediaFlowsAsync(Person p, bool video)
+    internal static async Task MediaFlowsAsync(Person p, bool video)
     {
         var first = (Frames: 0.0, Samples: 0.0);
         try
@@ -180,7 +180,7 @@ public sealed class CallTests(BrowserFixture fixture)
         await TestWait.UntilAsync(async () => await bob.Page.EvaluateAsync<int>("() => window.cybernetDebug.previewLive()") == 0, TimeSpan.FromSeconds(5), "Bob's camera is released after he declined");
     }
 
-    private static async Task<string[]> TraceAsync(Person p) =>
+    internal static async Task<string[]> TraceAsync(Person p) =>
         (await p.Page.EvaluateAsync<JsonElement>("() => window.cybernetDebug.trace().map(t => t.what)")).EnumerateArray().Select(e => e.GetString()!).ToArray();
 
     [Fact]
@@ -230,16 +230,19 @@ public sealed class CallTests(BrowserFixture fixture)
             $"{p.DisplayName} has {count} connected link(s) made while the call rings");
 
     /// <summary>Alice (who calls) and Bob, contacts, Alice's conversation with Bob open.</summary>
-    private async Task<(Person Alice, Person Bob)> PairAsync()
+    private Task<(Person Alice, Person Bob)> PairAsync() => PairAsync(fixture.Browser, fixture.Web);
+
+    /// <summary>Alice (who calls) and Bob on <paramref name="web"/>, contacts, Alice's conversation with Bob open.</summary>
+    internal static async Task<(Person Alice, Person Bob)> PairAsync(IBrowser browser, Uri web)
     {
-        var alice = await Person.SignUpAsync(fixture.Browser, fixture.Web, "alice", "Alice Liddell");
-        var bob = await Person.SignUpAsync(fixture.Browser, fixture.Web, "bob", "Bob Builder");
+        var alice = await Person.SignUpAsync(browser, web, "alice", "Alice Liddell");
+        var bob = await Person.SignUpAsync(browser, web, "bob", "Bob Builder");
         await alice.BefriendAsync(bob);
         await alice.OpenConversationAsync("Bob Builder");
         return (alice, bob);
     }
 
-    private static async Task ConnectedAsync(Person alice, Person bob, bool video)
+    internal static async Task ConnectedAsync(Person alice, Person bob, bool video)
     {
         await Assertions.Expect(Status(alice)).ToHaveAttributeAsync("data-phase", "connected", Soon);
         await Assertions.Expect(Status(bob)).ToHaveAttributeAsync("data-phase", "connected", Soon);

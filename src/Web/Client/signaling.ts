@@ -1,7 +1,7 @@
 // The one SignalR connection of this session: presence, contacts and signals.
 import { HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from "@microsoft/signalr";
 import { trace } from "./trace.js";
-import type { CallInfo, ContactList, IceConfig, IncomingCallSignal, IncomingSignal, Presence, SignalResult } from "./types.js";
+import type { CallClaim, CallInfo, ContactList, IceConfig, IncomingCallSignal, IncomingSignal, Presence, SignalResult } from "./types.js";
 
 /** How long a probe of the signaling connection waits for an answer before it replaces the connection. */
 const PROBE_TIMEOUT_MS = 2_500;
@@ -170,6 +170,11 @@ export class SessionLink {
 
   rejoinCall(callId: string): Promise<CallInfo> {
     return this.hub.invoke<CallInfo>("RejoinCall", callId);
+  }
+
+  /** My link to the other side is up, but the server forgot the call (its silo died): it is made again from what I hold. */
+  resumeCall(claim: CallClaim): Promise<CallInfo> {
+    return this.hub.invoke<CallInfo>("ResumeCall", claim);
   }
 
   getCall(): Promise<CallInfo | null> {

@@ -95,6 +95,15 @@ export interface CallInfo {
   version: number;
 }
 
+/** What a device still linked to the other side says of its call when the server forgot it (see ResumeCall). */
+export interface CallClaim {
+  callId: string;
+  caller: string;
+  callee: string;
+  video: boolean;
+  connectedAt: string | null;
+}
+
 export interface IncomingCallSignal {
   callId: string;
   from: string;

@@ -16,6 +16,12 @@ const MAX_RING_LINKS = 8;
 const ENDED_SHOWN_MS = 4_000;
 /** How long the caller's device sends over a link whose device said "answered" before the server must confirm it. */
 const ANSWER_CONFIRM_MS = 3_000;
+/**
+ * How often a device in a call under way says how its link is (nothing is written for it): an answered call lives in
+ * the server's memory only, and this is how a device finds out, while its link still carries the call, that the server
+ * forgot it (its silo died) and makes it again.
+ */
+const CALL_HEARTBEAT_MS = 10_000;
 
 /** Knobs a benchmark may turn (the debug hook's callTuning). */
 export const CALL_TUNING = {
@@ -69,6 +75,7 @@ export class Calls {
   private readonly ringtone = new Ringtone();
   private readonly meter = new QualityMeter();
   private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private last: MediaStats | null = null;
   /** Samples in a row that found the call relayed though a direct pair works. */
   private relayedThoughDirect = 0;
@@ -151,8 +158,6 @@ export class Calls {
       return this.ended && this.ended.until > Date.now() ? { kind: "ended", call: this.ended.call, text: this.ended.text } : { kind: "none" };
     }
     const me = this.host.me;
-    // A ring whose time is up never shows as live, whatever arrives late.
-    if (c.phase === "ringing" && Date.parse(c.ringUntil) <= this.serverNow()) return { kind: "none" };
     if (c.phase === "ringing") {
       if (c.callee === me) return { kind: "incoming", call: c };
       return c.callerSession === this.host.session() ? { kind: "outgoing", call: c } : { kind: "elsewhere", call: c };
@@ -225,7 +230,14 @@ export class Calls {
 
   async hangUp(): Promise<void> {
     const call = this.call;
-    if (call) this.onCall(await this.hub.hangUp(call.callId).catch(() => call));
+    if (!call) return;
+    try {
+      this.onCall(await this.hub.hangUp(call.callId));
+    } catch (err) {
+      // The server forgot the call while my link still carries it: made again, then ended, so the other side hears it.
+      if (isForgotten(err) && (await this.resumeForgotten(call))) this.onCall(await this.hub.hangUp(call.callId).catch(() => lost(call)));
+      else if (isForgotten(err)) this.onCall(lost(call));
+    }
   }
 
   toggleMute(): void {
@@ -323,6 +335,11 @@ export class Calls {
       trace(`call: an older update dropped (${c.phase})`);
       return;
     }
+    if (this.call?.callId === c.callId && c.phase !== "ended" && this.isMine(this.call) && sideOf(c, this.host.me, "mine") === "") {
+      // The server made the call again from the other side's claim (it had forgotten it): mine follows, same link.
+      void this.resumeForgotten(this.call);
+      return;
+    }
     if (c.phase !== this.call?.phase) trace(`call phase: ${c.phase}`);
     this.skewMs = Date.parse(c.serverNow) - Date.now();
     if (this.call && this.call.callId !== c.callId && this.call.phase !== "ended" && c.phase === "ended") {
@@ -353,7 +370,8 @@ export class Calls {
     }
     if (c.phase !== "ringing" && this.isMine(c)) {
       sessionStorage.setItem(REJOIN_KEY, c.callId);
-      void this.ensureMedia(c);
+      // While the other side's device has not yet claimed a call the server made again, my link to it stays as it is.
+      if (sideOf(c, this.host.me, "theirs") !== "") void this.ensureMedia(c);
     } else if (c.phase !== "ringing") {
       // Answered, or placed, on another device of mine.
       this.closeMedia();
@@ -606,7 +624,46 @@ export class Calls {
   private watchStats(): void {
     clearInterval(this.statsTimer);
     this.statsTimer = setInterval(() => void this.sample(), 1000);
+    clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), CALL_HEARTBEAT_MS);
   }
+
+  /** Says how my link is; a server that forgot the call hears it again from me (see CALL_HEARTBEAT_MS). */
+  private async heartbeat(): Promise<void> {
+    const c = this.call;
+    if (!c || c.phase === "ringing" || c.phase === "ended" || !this.media || !this.mediaLive || !this.isMine(c)) return;
+    try {
+      this.onCall(await this.hub.reportCall(c.callId, this.media.state === "connected" ? "connected" : "reconnecting"));
+    } catch (err) {
+      if (isForgotten(err)) await this.resumeForgotten(c);
+    }
+  }
+
+  /**
+   * The server forgot my call (an answered call lives in its memory; its silo died). While my link to the other side is
+   * up, the call is made again from what this device holds; otherwise it is over here. Returns whether it was made again.
+   */
+  private async resumeForgotten(c: CallInfo): Promise<boolean> {
+    if (this.resuming) return this.resuming;
+    const attempt = async (): Promise<boolean> => {
+      if (this.media?.state === "connected" && this.call?.callId === c.callId) {
+        try {
+          const back = await this.hub.resumeCall({ callId: c.callId, caller: c.caller, callee: c.callee, video: c.video, connectedAt: c.connectedAt });
+          trace("call: made again after the server forgot it");
+          this.onCall(back);
+          return true;
+        } catch (err) {
+          console.warn("call not resumed", err);
+        }
+      }
+      if (this.call?.callId === c.callId) this.onCall(lost(c));
+      return false;
+    };
+    this.resuming = attempt().finally(() => (this.resuming = null));
+    return this.resuming;
+  }
+
+  private resuming: Promise<boolean> | null = null;
 
   /** Call signals leave one after another, in the order the links made them. */
   private send(callId: string, kind: MediaSignalKind, payload: string, toSession?: string): Promise<void> {
@@ -627,12 +684,9 @@ export class Calls {
     this.relayedThoughDirect = now.path !== null && now.path !== "direct" && now.directWorks ? this.relayedThoughDirect + 1 : 0;
     if (this.relayedThoughDirect >= 3 && !this.media.polite) this.media.preferDirect();
     if (before) {
-      const seconds = Math.max(0.001, (now.at - before.at) / 1000);
       const packets = now.packetsReceived - before.packetsReceived + (now.packetsLost - before.packetsLost);
       const loss = packets > 0 ? Math.max(0, now.packetsLost - before.packetsLost) / packets : 0;
-      const kbps = ((now.bytesReceived - before.bytesReceived) * 8) / 1000 / seconds;
-      const video = (this.remote?.getVideoTracks().length ?? 0) > 0 && (this.call?.video ?? false);
-      this.quality = this.meter.add({ rttMs: now.rttMs, loss, kbps }, video);
+      this.quality = this.meter.add({ rttMs: now.rttMs, loss, jitterMs: now.jitterMs });
     }
     this.host.changed();
   }
@@ -682,6 +736,8 @@ export class Calls {
   private closeMedia(): void {
     clearInterval(this.statsTimer);
     this.statsTimer = undefined;
+    clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
     this.closeRingLinks();
     this.media?.close();
     this.media = null;
@@ -738,6 +794,21 @@ export function endingText(c: CallInfo, me: string, elsewhere: boolean): string 
     default:
       return "Call ended.";
   }
+}
+
+/** The server holds nothing of the call (forgotten when its silo died, or long ended). */
+function isForgotten(err: unknown): boolean {
+  return errorText(err).includes("no such call");
+}
+
+/** A session of the call as it is now: my side's or the other side's. */
+function sideOf(c: CallInfo, me: string, side: "mine" | "theirs"): string | null {
+  return (c.caller === me) === (side === "mine") ? c.callerSession : c.calleeSession;
+}
+
+/** My call, ended here because the server forgot it and my link to the other side is down too. */
+function lost(c: CallInfo): CallInfo {
+  return { ...c, phase: "ended", outcome: "failed", failure: "connection-lost", endedAt: new Date().toISOString(), version: c.version + 1 };
 }
 
 function mediaErrorText(err: unknown, video: boolean): string {

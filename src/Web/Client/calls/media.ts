@@ -41,6 +41,8 @@ export interface MediaStats {
   packetsLost: number;
   packetsReceived: number;
   rttMs: number | null;
+  /** The audio arriving's interarrival jitter (ms), null until measured. */
+  jitterMs: number | null;
   /** ICE restarts this link made (each with fresh ICE servers). */
   iceRestarts: number;
   /** "direct", "relayed" (UDP) or "relayed-tcp" (TURN over TCP or TLS); null until a pair is chosen. */
@@ -254,7 +256,7 @@ export class MediaLink {
 
   async stats(): Promise<MediaStats> {
     const report = await this.pc.getStats();
-    const out: MediaStats = { framesDecoded: 0, frameWidth: 0, frameHeight: 0, totalSamplesReceived: 0, bytesReceived: 0, packetsLost: 0, packetsReceived: 0, rttMs: null, path: null, pair: null, directWorks: false, iceRestarts: this.restarts, at: performance.now() };
+    const out: MediaStats = { framesDecoded: 0, frameWidth: 0, frameHeight: 0, totalSamplesReceived: 0, bytesReceived: 0, packetsLost: 0, packetsReceived: 0, rttMs: null, jitterMs: null, path: null, pair: null, directWorks: false, iceRestarts: this.restarts, at: performance.now() };
     report.forEach((s: Record<string, unknown>) => {
       if (s["type"] === "inbound-rtp") {
         out.framesDecoded += Number(s["framesDecoded"] ?? 0);
@@ -266,6 +268,7 @@ export class MediaLink {
         out.bytesReceived += Number(s["bytesReceived"] ?? 0);
         out.packetsLost += Number(s["packetsLost"] ?? 0);
         out.packetsReceived += Number(s["packetsReceived"] ?? 0);
+        if (s["kind"] === "audio" && typeof s["jitter"] === "number") out.jitterMs = s["jitter"] * 1000;
       }
     });
     const pair = selectedPair(report);

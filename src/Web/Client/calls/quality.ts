@@ -3,16 +3,19 @@
 
 export type Quality = "good" | "poor";
 
-/** One look at the connection: round-trip time (ms), fraction of packets lost since the last look, bitrate received (kbit/s). */
+/** One look at the connection: round-trip time (ms), fraction of packets lost since the last look, the audio's jitter (ms). */
 export interface QualitySample {
   rttMs: number | null;
   loss: number;
-  kbps: number;
+  jitterMs: number | null;
 }
 
-/** Trouble: a round trip over 400 ms, over 5 % of packets lost, or (with video) under 100 kbit/s arriving. */
-export function isTroubled(s: QualitySample, video: boolean): boolean {
-  return (s.rttMs !== null && s.rttMs > 400) || s.loss > 0.05 || (video && s.kbps < 100);
+/**
+ * Trouble: a round trip over 400 ms, over 5 % of packets lost, or over 60 ms of jitter. Never the bitrate: a camera
+ * turned off on the other side sends almost nothing, on a link that is perfectly good.
+ */
+export function isTroubled(s: QualitySample): boolean {
+  return (s.rttMs !== null && s.rttMs > 400) || s.loss > 0.05 || (s.jitterMs !== null && s.jitterMs > 60);
 }
 
 export class QualityMeter {
@@ -27,8 +30,8 @@ export class QualityMeter {
   }
 
   /** Takes a sample; returns the quality now. */
-  add(sample: QualitySample, video: boolean): Quality {
-    const troubled = isTroubled(sample, video);
+  add(sample: QualitySample): Quality {
+    const troubled = isTroubled(sample);
     const against = this.level === "good" ? troubled : !troubled;
     this.streak = against ? this.streak + 1 : 0;
     if (this.level === "good" && this.streak >= this.warnAfter) {

@@ -78,8 +78,11 @@ export class CallView {
         <p id="call-status" class="call-status" data-phase="ringing">Incoming ${c.video ? "video call" : "call"} <span class="muted">· ${left} s</span></p>
         ${this.calls.ringPreview ? html`<p class="call-note" id="ring-preview-note">Your camera is on for you to see; nothing is sent until you answer with video.</p>` : nothing}
         <div class="call-actions">
-          <button class="btn btn-accept" type="button" data-action="answer-audio" data-autofocus @click=${() => this.actions.answer(false)}>${icon(ICON_PHONE)} Accept</button>
-          <button class="btn btn-accept" type="button" data-action="answer-video" @click=${() => this.actions.answer(true)}>${icon(ICON_VIDEO)} Video</button>
+          ${c.video
+            ? html`<button class="btn btn-accept" type="button" data-action="answer-video" data-autofocus @click=${() => this.actions.answer(true)}>${icon(ICON_VIDEO)} Accept</button>
+                <button class="btn btn-accept" type="button" data-action="answer-audio" @click=${() => this.actions.answer(false)}>${icon(ICON_PHONE)} Audio only</button>`
+            : html`<button class="btn btn-accept" type="button" data-action="answer-audio" data-autofocus @click=${() => this.actions.answer(false)}>${icon(ICON_PHONE)} Accept</button>
+                <button class="btn btn-accept" type="button" data-action="answer-video" @click=${() => this.actions.answer(true)}>${icon(ICON_VIDEO)} With video</button>`}
           <button class="btn btn-danger" type="button" data-action="decline" @click=${() => this.actions.decline()}>Decline</button>
         </div>
       </div>`;
