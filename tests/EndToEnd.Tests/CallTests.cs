@@ -184,7 +184,7 @@ public sealed class CallTests(BrowserFixture fixture)
         (await p.Page.EvaluateAsync<JsonElement>("() => window.cybernetDebug.trace().map(t => t.what)")).EnumerateArray().Select(e => e.GetString()!).ToArray();
 
     [Fact]
-    public async Task Two_devices_ring_one_answers_the_other_stops_and_a_decline_ends_it_for_the_caller()
+    public async Task Two_devices_ring_one_answers_the_other_shows_it_can_move_it_there_or_end_it_and_a_decline_ends_it_for_the_caller()
     {
         await using var alice = await Person.SignUpAsync(fixture.Browser, fixture.Web, "alice", "Alice Liddell");
         await using var bob = await Person.SignUpAsync(fixture.Browser, fixture.Web, "bob", "Bob Builder");
@@ -200,12 +200,23 @@ public sealed class CallTests(BrowserFixture fixture)
         await bobPhone.Page.ClickAsync("button[data-action=answer-audio]");
         await Assertions.Expect(Layer(bob)).ToHaveAttributeAsync("data-screen", "elsewhere", new() { Timeout = 2_000 });
         await Assertions.Expect(Status(bob)).ToHaveTextAsync("Answered on another device");
+        await bob.Page.ScreenshotAsync(new() { Path = Shot("call-elsewhere.png") });
         await MediaFlowsAsync(alice, video: false);
         await MediaFlowsAsync(bobPhone, video: false);
         // The laptop's link closed on both ends; the phone's carries the call.
         Assert.Equal(0, (await RingLinksAsync(alice)).GetArrayLength());
         Assert.Equal(0, (await RingLinksAsync(bob)).GetArrayLength());
-        await alice.Page.ClickAsync("button[data-action=hang-up]");
+
+        // The laptop, which shows it, moves the call to itself: the phone steps back, the media flows to the laptop.
+        await bob.Page.ClickAsync("button[data-action=take-over]");
+        await Assertions.Expect(Layer(bob)).ToHaveAttributeAsync("data-screen", "active", Soon);
+        await Assertions.Expect(Layer(bobPhone)).ToHaveAttributeAsync("data-screen", "elsewhere", Soon);
+        await Assertions.Expect(Status(bob)).ToHaveAttributeAsync("data-phase", "connected", Soon);
+        await MediaFlowsAsync(bob, video: false);
+        await MediaFlowsAsync(alice, video: false);
+        // The phone, which shows it now, ends it for everyone.
+        await bobPhone.Page.ClickAsync("button[data-action=hang-up]");
+        await Assertions.Expect(Status(alice)).ToHaveTextAsync("Call ended.", new() { Timeout = Person.Patience });
         await Assertions.Expect(Layer(bob)).ToHaveAttributeAsync("data-screen", "ended", Soon);
 
         // Called again: Bob declines on the laptop; every device stops, Alice is told.

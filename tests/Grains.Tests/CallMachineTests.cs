@@ -146,7 +146,6 @@ public sealed class CallMachineTests
     public void Acts_of_a_call_under_way_come_from_the_device_in_it()
     {
         var machine = Connected();
-        Refused(machine, () => machine.HangUp(callee, "callee-laptop", T0), "another of your devices");
         Refused(machine, () => machine.ReportReconnecting(caller, "caller-phone", T0), "another of your devices");
         Refused(machine, () => machine.SignalTarget(callee, "callee-laptop"), "another of your devices");
         Refused(machine, () => machine.HangUp(stranger, "callee-phone", T0), "not your call");
@@ -246,7 +245,7 @@ public sealed class CallMachineTests
         machine.Rejoin(callee, "callee-phone-reloaded", T0.AddSeconds(32));
         Assert.Equal("callee-phone-reloaded", machine.Record.CalleeSession);
         Assert.Equal(CallPhase.Reconnecting, machine.Record.Phase);
-        Refused(machine, () => machine.HangUp(callee, "callee-phone", T0), "another of your devices");
+        Refused(machine, () => machine.ReportConnected(callee, "callee-phone", T0), "another of your devices");
         machine.ReportConnected(callee, "callee-phone-reloaded", T0.AddSeconds(34));
         Assert.Equal(CallPhase.Connected, machine.Record.Phase);
         Refused(machine, () => machine.Rejoin(stranger, "x", T0), "not your call");
@@ -313,6 +312,21 @@ public sealed class CallMachineTests
         Refused(unknown, () => unknown.Accept(callee, "x", T0), "no such call");
         Assert.False(unknown.Expire(T0.AddDays(1)));
         Assert.False(unknown.HasDeadline);
+    }
+
+    [Fact]
+    public void A_device_that_shows_answered_on_another_device_can_end_the_call_or_take_it_over()
+    {
+        var ended = Connected();
+        ended.HangUp(callee, "callee-laptop", T0.AddSeconds(30));
+        Assert.Equal((CallOutcome.Completed, callee), (ended.Record.Outcome, ended.Record.EndedBy));
+
+        var taken = Connected();
+        taken.Rejoin(callee, "callee-laptop", T0.AddSeconds(30));
+        Assert.Equal((CallPhase.Reconnecting, "callee-laptop"), (taken.Record.Phase, taken.Record.CalleeSession));
+        Refused(taken, () => taken.ReportConnected(callee, "callee-phone", T0.AddSeconds(31)), "another of your devices");
+        taken.ReportConnected(callee, "callee-laptop", T0.AddSeconds(32));
+        Assert.Equal(CallPhase.Connected, taken.Record.Phase);
     }
 
     [Fact]

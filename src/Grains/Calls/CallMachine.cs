@@ -89,7 +89,7 @@ public sealed class CallMachine(CallRecord record, CallOptions timings)
             return;
         }
 
-        RequireBoundSession(user, session);
+        // Any device of a party may end it: the one in the call, or another that shows it ("answered on another device").
         End(Record.ConnectedAt is null ? CallOutcome.Cancelled : CallOutcome.Completed, CallFailure.None, user, now);
     }
 

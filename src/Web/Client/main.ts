@@ -149,6 +149,7 @@ class App {
       answer: (video) => void this.calls.answer(video),
       decline: () => void this.calls.decline(),
       hangUp: () => void this.calls.hangUp(),
+      takeOver: () => void this.calls.takeOver(),
       mute: () => this.calls.toggleMute(),
       camera: () => void this.calls.toggleCamera().catch(() => undefined),
       screen: () => void this.calls.toggleScreen().catch(() => undefined),

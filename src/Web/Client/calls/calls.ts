@@ -240,6 +240,20 @@ export class Calls {
     }
   }
 
+  /** A call under way on another device of mine moves to this one: it takes that device's place (whose media closes). */
+  async takeOver(): Promise<void> {
+    const call = this.call;
+    if (!call || call.phase === "ringing" || call.phase === "ended" || this.isMine(call)) return;
+    try {
+      await this.ensureLocal(call.video);
+      trace("call: taken over here");
+      this.onCall(await this.hub.rejoinCall(call.callId));
+    } catch (err) {
+      this.dropLocal();
+      this.notice(call, errorText(err));
+    }
+  }
+
   toggleMute(): void {
     this.muted = !this.muted;
     for (const t of this.local?.getAudioTracks() ?? []) t.enabled = !this.muted;

@@ -11,6 +11,8 @@ export interface CallActions {
   answer(video: boolean): void;
   decline(): void;
   hangUp(): void;
+  /** Takes a call under way on another device of mine over to this one. */
+  takeOver(): void;
   mute(): void;
   camera(): void;
   screen(): void;
@@ -59,7 +61,14 @@ export class CallView {
       case "outgoing":
         return this.card(s.call, "Calling…", html`<button class="btn btn-danger" type="button" data-action="hang-up" data-autofocus @click=${() => this.actions.hangUp()}>Cancel</button>`);
       case "elsewhere":
-        return this.card(s.call, s.call.caller === this.me ? "In a call on another device" : s.call.phase === "ringing" ? "Ringing on another device" : "Answered on another device", nothing);
+        return this.card(
+          s.call,
+          s.call.caller === this.me ? "In a call on another device" : s.call.phase === "ringing" ? "Ringing on another device" : "Answered on another device",
+          html`${s.call.phase === "ringing"
+            ? nothing
+            : html`<button class="btn btn-accept" type="button" data-action="take-over" @click=${() => this.actions.takeOver()}>${icon(s.call.video ? ICON_VIDEO : ICON_PHONE)} Move here</button>`}
+            <button class="btn btn-danger" type="button" data-action="hang-up" @click=${() => this.actions.hangUp()}>End call</button>`,
+        );
       case "ended":
         return html`<div class="call-card call-ended" role="status" aria-live="assertive"><p class="call-status" id="call-status" data-phase="ended">${s.text}</p></div>`;
       case "active":
