@@ -2,26 +2,26 @@
 // ones before it: the page's facts → the local store → the model (who is who) → the hub link → peer links → the
 // features (chat, files, calls) → the views. Then it connects. Until the first contact list is in, hub events and the
 // user's intents wait in one place, the start gate (gate.ts); nothing else is buffered and no field is set late.
-import { CALL_TUNING, Calls } from "./calls/calls.js";
+import { Calls } from "./calls/calls.js";
+import { installDebugHook } from "./debug.js";
 import type { ChatMessage } from "./chat.js";
 import { Transfers } from "./files/transfers.js";
-import { FILE_STATS, FILE_TUNING } from "./files/tuning.js";
 import { StartGate } from "./gate.js";
 import { Messenger } from "./messenger.js";
 import { ClientModel } from "./model.js";
 import { PeerDirectory } from "./peers.js";
-import { trace, traced } from "./trace.js";
+import { trace } from "./trace.js";
 import { SessionLink, hubErrorText, type LinkState } from "./signaling.js";
 import { MessageStore } from "./store.js";
 import type { IceConfig, IncomingSignal, Presence } from "./types.js";
 import { watchActivity } from "./ui/activity.js";
-import { CallView } from "./ui/call.js";
+import { CallView, callActions } from "./ui/call.js";
 import { ConversationView } from "./ui/conversation.js";
 import { byId } from "./ui/dom.js";
 import { ReceivedFiles } from "./ui/saving.js";
 import { SidebarView } from "./ui/sidebar.js";
 import { AddContactForm, showConnection } from "./ui/status.js";
-import { TransferList } from "./ui/transfers.js";
+import { TransferList, transferActions } from "./ui/transfers.js";
 
 /** What the server rendered into the page: who is signed in. */
 interface PageFacts {
@@ -145,32 +145,8 @@ class App {
         if (peer) void this.calls.start(peer, video);
       }),
     });
-    this.callView = new CallView(byId("call-layer"), this.calls, (id) => this.model.contact(id)?.displayName ?? "Someone", page.userId, {
-      answer: (video) => void this.calls.answer(video),
-      decline: () => void this.calls.decline(),
-      hangUp: () => void this.calls.hangUp(),
-      takeOver: () => void this.calls.takeOver(),
-      mute: () => this.calls.toggleMute(),
-      camera: () => void this.calls.toggleCamera().catch(() => undefined),
-      screen: () => void this.calls.toggleScreen().catch(() => undefined),
-      device: (kind, id) => void this.calls.useDevice(kind, id).catch(() => undefined),
-    });
-    this.transferList = new TransferList(
-      () => document.getElementById("transfers"),
-      {
-        accept: (fid) => void this.transfers.accept(fid),
-        saveTo: (fid) => void this.received.receiveInto(fid),
-        allow: (fid) => void this.received.allowWriting(fid),
-        decline: (fid) => void this.transfers.decline(fid),
-        pause: (fid) => void this.transfers.pause(fid),
-        resume: (fid) => void this.transfers.resume(fid),
-        cancel: (fid) => void this.transfers.cancel(fid),
-        remove: (fid) => void this.transfers.remove(fid),
-        open: (fid) => void this.received.open(fid, false),
-        save: (fid) => void this.received.open(fid, true),
-      },
-      this.received.pick !== null,
-    );
+    this.callView = new CallView(byId("call-layer"), this.calls, (id) => this.model.contact(id)?.displayName ?? "Someone", page.userId, callActions(this.calls));
+    this.transferList = new TransferList(() => document.getElementById("transfers"), transferActions(this.transfers, this.received), this.received.pick !== null);
     this.sidebar.render();
   }
 
@@ -204,30 +180,7 @@ class App {
     // A closing tab closes its connections: the other side learns at once (a file transfer shows "connection lost"
     // and waits to resume) instead of after ICE gives up half a minute later.
     window.addEventListener("pagehide", () => this.peers.dropEverything());
-    // For end-to-end tests and benchmarks: cut every link to a peer, as a network drop would; try other file tunings;
-    // what a call receives and sends; a call placed as a tampered client would (to anyone, button or not); one bare
-    // hub round trip.
-    (window as unknown as { cybernetDebug: unknown }).cybernetDebug = {
-      dropLinks: (peer: string) => this.peers.dropAll(peer),
-      linkPath: (peer: string) => this.peers.pathOf(peer),
-      tuning: FILE_TUNING,
-      stats: FILE_STATS,
-      callStats: () => this.calls.lastStats,
-      iceConfig: () => this.freshIce(),
-      ice: async (peer: string) => ({ links: await this.peers.iceReport(peer), call: await this.calls.iceReport() }),
-      trace: () => traced(),
-      callLocal: () => this.calls.localTracks(),
-      ringLinks: () => this.calls.ringReport(),
-      sayAnsweredOnly: () => this.calls.sayAnsweredOnly(),
-      previewLive: () => this.calls.previewLive(),
-      callTuning: CALL_TUNING,
-      call: (userId: string, video: boolean) => this.calls.start(userId, video),
-      hubRoundTrip: async () => {
-        const t0 = performance.now();
-        await this.hub.whoAmI();
-        return performance.now() - t0;
-      },
-    };
+    installDebugHook({ peers: this.peers, calls: this.calls, hub: this.hub, freshIce: () => this.freshIce() });
   }
 
   // ----- hub events (after the gate) -----

@@ -9,8 +9,12 @@
 // path already up, through a video encoder already running (a cold one takes about twice as long to its first frame).
 import { trace } from "../trace.js";
 import { Negotiator, rtcConfig } from "../negotiation.js";
-import { directPairWorks, pathKind, selectedPair, selectedPath, type PathInfo, type PathKind } from "../path.js";
 import type { IceConfig } from "../types.js";
+import { open, seal } from "./envelope.js";
+import { Placeholder } from "./placeholder.js";
+import { readStats, type MediaStats } from "./stats.js";
+
+export type { MediaStats } from "./stats.js";
 
 const DISCONNECTED_GRACE_MS = 2_000;
 
@@ -29,38 +33,6 @@ export interface MediaEvents {
   /** A held link's other side says, over the link itself, that its person answered (see sayAnswered). */
   answered?(): void;
 }
-
-/** A snapshot of what getStats says about the call. */
-export interface MediaStats {
-  framesDecoded: number;
-  /** The size of the video frames arriving, 0 while none. */
-  frameWidth: number;
-  frameHeight: number;
-  totalSamplesReceived: number;
-  bytesReceived: number;
-  packetsLost: number;
-  packetsReceived: number;
-  rttMs: number | null;
-  /** The audio arriving's interarrival jitter (ms), null until measured. */
-  jitterMs: number | null;
-  /** ICE restarts this link made (each with fresh ICE servers). */
-  iceRestarts: number;
-  /** "direct", "relayed" (UDP) or "relayed-tcp" (TURN over TCP or TLS); null until a pair is chosen. */
-  path: PathKind | null;
-  /** The selected candidate pair's types (host, srflx, prflx, relay), null until one is chosen. */
-  pair: PathInfo | null;
-  /** A pair with no relay on it was answered: a direct path works (see directPairWorks). */
-  directWorks: boolean;
-  at: number;
-}
-
-/** A call signal's payload: which link sent it, which it is for (null until that link was heard from), the SDP or ICE. */
-interface Envelope {
-  from: string;
-  to: string | null;
-  body: string;
-}
-
 
 export class MediaLink {
   readonly pc: RTCPeerConnection;
@@ -138,7 +110,7 @@ export class MediaLink {
     // Every signal names the link it comes from and the link it is for: after a reload rejoined the call, a late ICE
     // restart from the other side's previous link (addressed to my previous link) never lands on this new one.
     const send = (kind: MediaSignalKind, body: string) =>
-      events.signal(kind, JSON.stringify({ from: this.id, to: this.remoteLink, body } satisfies Envelope));
+      events.signal(kind, seal(this.id, this.remoteLink, body));
     this.hello = () => send("hello", "");
     this.negotiator = new Negotiator(this.pc, polite, send, (err) => console.warn("could not make a call offer", err), () => (this.held ? openUp() : addLocal()), () => events.freshIce());
     this.pc.onconnectionstatechange = () => this.onConnectionState();
@@ -233,10 +205,8 @@ export class MediaLink {
 
   /** Applies an offer, answer or candidate from the other device of the call. */
   async onSignal(kind: string, payload: string): Promise<void> {
-    if (this.closed) return;
-    const envelope = JSON.parse(payload) as Envelope;
-    const forMe = envelope.to === this.id || (envelope.to === null && (this.remoteLink === null || envelope.from === this.remoteLink));
-    if (!forMe) return;
+    const envelope = this.closed ? null : open(payload, this.id, this.remoteLink);
+    if (!envelope) return;
     this.remoteLink ??= envelope.from;
     await this.negotiator.onSignal(kind, envelope.body);
   }
@@ -255,28 +225,7 @@ export class MediaLink {
   }
 
   async stats(): Promise<MediaStats> {
-    const report = await this.pc.getStats();
-    const out: MediaStats = { framesDecoded: 0, frameWidth: 0, frameHeight: 0, totalSamplesReceived: 0, bytesReceived: 0, packetsLost: 0, packetsReceived: 0, rttMs: null, jitterMs: null, path: null, pair: null, directWorks: false, iceRestarts: this.restarts, at: performance.now() };
-    report.forEach((s: Record<string, unknown>) => {
-      if (s["type"] === "inbound-rtp") {
-        out.framesDecoded += Number(s["framesDecoded"] ?? 0);
-        if (s["kind"] === "video" && s["frameWidth"]) {
-          out.frameWidth = Number(s["frameWidth"]);
-          out.frameHeight = Number(s["frameHeight"] ?? 0);
-        }
-        out.totalSamplesReceived += Number(s["totalSamplesReceived"] ?? 0);
-        out.bytesReceived += Number(s["bytesReceived"] ?? 0);
-        out.packetsLost += Number(s["packetsLost"] ?? 0);
-        out.packetsReceived += Number(s["packetsReceived"] ?? 0);
-        if (s["kind"] === "audio" && typeof s["jitter"] === "number") out.jitterMs = s["jitter"] * 1000;
-      }
-    });
-    const pair = selectedPair(report);
-    if (pair?.currentRoundTripTime !== undefined) out.rttMs = pair.currentRoundTripTime * 1000;
-    out.pair = selectedPath(report);
-    if (out.pair) out.path = pathKind(out.pair);
-    out.directWorks = directPairWorks(report);
-    return out;
+    return readStats(await this.pc.getStats(), this.restarts);
   }
 
   close(): void {
@@ -344,32 +293,5 @@ export class MediaLink {
     if (state === this.current) return;
     this.current = state;
     this.events.state(state);
-  }
-}
-
-/** Black frames from a small canvas, a few a second: what a held link's video encoder works on until the answer. */
-class Placeholder {
-  readonly track: MediaStreamTrack;
-  private readonly timer: ReturnType<typeof setInterval>;
-
-  constructor() {
-    // The size a camera gives by default, so the camera taking its place does not make the encoder start over.
-    const canvas = document.createElement("canvas");
-    canvas.width = 640;
-    canvas.height = 480;
-    const g = canvas.getContext("2d")!;
-    const paint = () => {
-      g.fillStyle = "#000";
-      g.fillRect(0, 0, canvas.width, canvas.height);
-    };
-    paint();
-    this.track = canvas.captureStream(5).getVideoTracks()[0]!;
-    // A canvas stream carries a frame only when the canvas was drawn on.
-    this.timer = setInterval(paint, 200);
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.track.stop();
   }
 }

@@ -6,6 +6,8 @@ import { repeat } from "lit-html/directives/repeat.js";
 import type { Progress, TransferRecord } from "../files/record.js";
 import { formatBytes } from "../files/names.js";
 import { formatDuration } from "../files/ledger.js";
+import type { Transfers } from "../files/transfers.js";
+import type { ReceivedFiles } from "./saving.js";
 
 export interface TransferActions {
   accept(fid: string): void;
@@ -20,6 +22,22 @@ export interface TransferActions {
   remove(fid: string): void;
   open(fid: string): void;
   save(fid: string): void;
+}
+
+/** The panel's intents, each handed to the transfers, or to the received files for what touches the disk. */
+export function transferActions(transfers: Transfers, received: ReceivedFiles): TransferActions {
+  return {
+    accept: (fid) => void transfers.accept(fid),
+    saveTo: (fid) => void received.receiveInto(fid),
+    allow: (fid) => void received.allowWriting(fid),
+    decline: (fid) => void transfers.decline(fid),
+    pause: (fid) => void transfers.pause(fid),
+    resume: (fid) => void transfers.resume(fid),
+    cancel: (fid) => void transfers.cancel(fid),
+    remove: (fid) => void transfers.remove(fid),
+    open: (fid) => void received.open(fid, false),
+    save: (fid) => void received.open(fid, true),
+  };
 }
 
 type Button = [action: keyof TransferActions, label: string, quiet?: boolean, title?: string];
