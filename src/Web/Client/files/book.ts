@@ -69,6 +69,17 @@ export class TransferBook {
     return this.live.values();
   }
 
+  /** The peer's outgoing transfer to send next: the active one, else the oldest queued. */
+  nextToSend(peer: string): Live | undefined {
+    let queued: Live | undefined;
+    for (const l of this.live.values()) {
+      if (l.rec.peer !== peer || l.rec.dir !== "out") continue;
+      if (l.rec.status === "active") return l;
+      if (l.rec.status === "queued" && (!queued || l.rec.ts < queued.rec.ts)) queued = l;
+    }
+    return queued;
+  }
+
   /** Holds a record in memory (loaded, offered or received); the caller saves it. */
   add(rec: TransferRecord): Live {
     const l: Live = { rec, meter: new RateMeter(), gen: 0 };

@@ -75,3 +75,18 @@ export class Disk {
     for (const name of names) if (!keep.has(name)) await dir.removeEntry(name).catch(() => undefined);
   }
 }
+
+/** Where received chunks go: the disk worker in the browser ("open", "write", "commit", "close", "delete"). */
+export interface DiskPort {
+  post(request: WorkerRequest): void;
+}
+
+/** What the browser says is free for this origin's storage, or null when it does not say. */
+export async function storageFree(): Promise<number | null> {
+  try {
+    const { quota, usage } = await navigator.storage.estimate();
+    return quota !== undefined && usage !== undefined ? quota - usage : null;
+  } catch {
+    return null;
+  }
+}

@@ -155,3 +155,10 @@ export function decodeChunkHeader(buffer: ArrayBuffer): ChunkHeader | null {
   if (length === 0 || offset + length > MAX_FILE_BYTES) return null;
   return { fid: bytesToFid(bytes, 4), offset, length };
 }
+
+/** A copy with one bit flipped in its last byte (tests of the hash check only). */
+export function damaged(frame: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  const copy = frame.slice();
+  copy[copy.length - 1] = (copy[copy.length - 1] ?? 0) ^ 1;
+  return copy;
+}

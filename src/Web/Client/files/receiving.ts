@@ -4,17 +4,15 @@
 // worker and the store come in as small interfaces, so node tests drive it.
 import { trace } from "../trace.js";
 import type { FilesHub, Live, TransferBook, TransferSide } from "./book.js";
-import { type WorkerReply, type WorkerRequest, mayUse } from "./disk.js";
+import { type DiskPort, type WorkerReply, mayUse, storageFree } from "./disk.js";
 import { ReceiveCursor } from "./ledger.js";
-import { type FileLinks, liveSessions, tell, tellSession } from "./links.js";
+import { type FileLinks, tell, tellSession } from "./links.js";
 import { formatBytes, safeFileName } from "./names.js";
 import { type OfferedFile, decodeChunkHeader } from "./protocol.js";
 import { FINISHED, type TransferRecord } from "./record.js";
+import { type ReceiveControl, failIfGone, moveQuietReceives, onTaken, onUnknown } from "./senders.js";
 
-/** Where received chunks go: the disk worker in the browser ("open", "write", "commit", "close", "delete"). */
-export interface DiskPort {
-  post(request: WorkerRequest): void;
-}
+export type { DiskPort } from "./disk.js";
 
 /** The receiving side of every transfer offered to this tab. */
 export class Receiving implements TransferSide {
@@ -27,7 +25,11 @@ export class Receiving implements TransferSide {
     private readonly devicesOf: (peer: string) => number,
     /** Bytes free for received files on this device, or null when the browser does not say. */
     private readonly freeSpace: () => Promise<number | null> = storageFree,
-  ) {}
+  ) {
+    this.control = { book, links, devicesOf, start: (l) => this.startReceiving(l), interrupt: (l) => this.interrupt(l), stop: (l, status, error) => this.stop(l, status, error) };
+  }
+
+  private readonly control: ReceiveControl;
 
   /**
    * A receive found at load: one that was moving waits for the link again. Returns whether its bytes on disk are
@@ -108,21 +110,9 @@ export class Receiving implements TransferSide {
     }
   }
 
-  /**
-   * Links to the peer changed: a transfer whose link went quiet while another session of theirs is live moves there
-   * (their network changed: the same device came back under a new session, and its link opened before the old one
-   * was seen to go quiet). A session that does not have the file answers "unknown", and the next one is asked.
-   */
+  /** Links to the peer changed: a receive whose link went quiet moves to another live session of theirs (senders.ts). */
   onLinkState(peer: string): void {
-    for (const l of this.book.all()) {
-      if (l.rec.peer !== peer || l.rec.dir !== "in" || !l.rec.session || l.committing) continue;
-      if (!(l.rec.status === "active" || l.rec.status === "queued") || this.links.isLive(peer, l.rec.session)) continue;
-      const other = liveSessions(this.links, peer).find((s) => s !== l.rec.session);
-      if (!other) continue;
-      l.rec.status = "queued";
-      l.rec.session = other;
-      void this.startReceiving(l);
-    }
+    moveQuietReceives(this.control, peer);
   }
 
   /** A chunk frame: written when it is the next one of a file being received from that session, else dropped. */
@@ -160,50 +150,20 @@ export class Receiving implements TransferSide {
     await this.verify(l);
   }
 
-  /** Another device of mine took the offer (it goes from this one), or our resume met a sender that still sees an older link of ours. */
-  async onTaken(l: Live, session: string): Promise<void> {
-    if (FINISHED.has(l.rec.status)) return;
-    if (l.rec.status !== "offered") {
-      // Our resume met a sender that still sees an older link of ours: ask again once it has noticed.
-      trace("file in: taken (asks again in 3 s)");
-      await this.interrupt(l);
-      setTimeout(() => {
-        trace(`file in: ask again? ${l.rec.status}, channel ${this.links.filesChannel(l.rec.peer, session) ? "open" : "gone"}`);
-        if (l.rec.status === "interrupted" && this.links.filesChannel(l.rec.peer, session)) {
-          l.rec.session = session;
-          void this.startReceiving(l);
-        }
-      }, 3_000);
-      return;
-    }
-    await this.book.forget(l.rec.fid);
-    this.book.changed(l.rec.peer);
+  /** Another device of mine took the offer, or our resume met a sender that still sees an older link of ours. */
+  onTaken(l: Live, session: string): Promise<void> {
+    return onTaken(this.control, l, session);
   }
 
-  /** A session of the sender does not have the file (its tab was closed or reloaded): ask another, or give up. */
-  async onUnknown(l: Live, session: string): Promise<void> {
-    if (FINISHED.has(l.rec.status)) return;
-    (l.unknownFrom ??= new Set()).add(session);
-    // Only when none of their sessions has it: the tab that held it may just not be back yet.
-    if (await this.failIfGone(l)) {
-      // Every device of theirs said so.
-    } else if (l.rec.session === session) {
-      // Not this session: ask another of theirs that has not answered yet (or the next one to connect).
-      delete l.rec.session;
-      const other = this.links.filesSessions(l.rec.peer).find((s) => !l.unknownFrom!.has(s));
-      if (other) {
-        l.rec.session = other;
-        await this.startReceiving(l);
-      } else {
-        await this.interrupt(l);
-      }
-    }
+  /** A session of the sender does not have the file: ask another, or give up. */
+  onUnknown(l: Live, session: string): Promise<void> {
+    return onUnknown(this.control, l, session);
   }
 
   /** The peer's presence changed: a transfer that every one of their devices disowns has failed for good. */
   async onPresence(peer: string): Promise<void> {
     for (const l of [...this.book.all()]) {
-      if (l.rec.peer === peer && l.rec.dir === "in" && l.unknownFrom && !FINISHED.has(l.rec.status)) await this.failIfGone(l);
+      if (l.rec.peer === peer && l.rec.dir === "in" && l.unknownFrom && !FINISHED.has(l.rec.status)) await failIfGone(this.control, l);
     }
   }
 
@@ -323,22 +283,5 @@ export class Receiving implements TransferSide {
       this.disk.post({ op: "delete", fid: l.rec.fid });
       await this.book.setStatus(l, "failed", `The file arrived damaged (its SHA-256 does not match the sender's). It was discarded${l.rec.target ? `: nothing of it was written into ${l.rec.target.name}` : ""}; ask for it again.`);
     }
-  }
-
-  private async failIfGone(l: Live): Promise<boolean> {
-    const open = this.links.filesSessions(l.rec.peer);
-    if (!l.unknownFrom || !open.every((s) => l.unknownFrom!.has(s)) || l.unknownFrom.size < this.devicesOf(l.rec.peer)) return false;
-    await this.stop(l, "failed", "The sender no longer has this file (their tab was closed or reloaded). Ask them to send it again.");
-    return true;
-  }
-}
-
-/** What the browser says is free for this origin's storage, or null when it does not say. */
-async function storageFree(): Promise<number | null> {
-  try {
-    const { quota, usage } = await navigator.storage.estimate();
-    return quota !== undefined && usage !== undefined ? quota - usage : null;
-  } catch {
-    return null;
   }
 }

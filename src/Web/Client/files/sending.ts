@@ -8,9 +8,10 @@ import type { FilesHub, Live, TransferBook, TransferSide } from "./book.js";
 import type { WorkerReply, WorkerRequest } from "./disk.js";
 import { SendWindow } from "./ledger.js";
 import { type FileLinks, boundChannel, liveSessions, tell, tellSession } from "./links.js";
-import { CHUNK_HEADER_BYTES, type OfferedFile, encodeChunk } from "./protocol.js";
+import { CHUNK_HEADER_BYTES, type OfferedFile, damaged, encodeChunk } from "./protocol.js";
 import { type FileBytes, type Read, SliceReader } from "./reader.js";
 import { FINISHED, type TransferRecord } from "./record.js";
+import { PendingFilesReport, PumpSleep } from "./waiting.js";
 
 /** Where the sender's blocks go to be hashed: the hashing worker in the browser ("feed", "digest", "close"). */
 export interface HashPort {
@@ -26,16 +27,18 @@ export interface OutgoingFile extends FileBytes {
 export class Sending implements TransferSide {
   private readonly hashWaiters = new Map<string, (sha: string) => void>();
   private readonly pumping = new Set<string>();
-  private readonly sleepers = new Map<string, () => void>();
-  private readonly reported = new Map<string, string>();
+  private readonly sleepers = new PumpSleep();
+  private readonly pending: PendingFilesReport;
   private frame = new Uint8Array(0);
 
   constructor(
     private readonly book: TransferBook,
     private readonly links: FileLinks,
     private readonly hasher: HashPort,
-    private readonly hub: FilesHub,
-  ) {}
+    hub: FilesHub,
+  ) {
+    this.pending = new PendingFilesReport(book, hub);
+  }
 
   /**
    * A send found unfinished at load died with the tab that held its file: it fails. Returns whether the peer's grain
@@ -62,7 +65,7 @@ export class Sending implements TransferSide {
     this.book.changed(peer);
     for (const session of this.links.filesSessions(peer)) this.sendOffers(peer, session);
     if (this.links.filesSessions(peer).length === 0) void this.links.connect(peer).catch(() => undefined);
-    this.reportPending(peer);
+    this.pending.report(peer);
   }
 
   /** Offers to one session of the peer every file nobody of theirs has answered yet. */
@@ -80,7 +83,7 @@ export class Sending implements TransferSide {
       const l = this.book.get(f.fid)!;
       if (l.rec.status === "waiting") void this.book.setStatus(l, "offered");
     }
-    this.reportPending(peer);
+    this.pending.report(peer);
   }
 
   /** The hashing worker answered: the file's SHA-256, or an error (an empty hash). */
@@ -168,9 +171,7 @@ export class Sending implements TransferSide {
 
   /** Something the pump may wait for happened (an ack, a drained queue, a status change): it looks again at once. */
   wake(peer: string): void {
-    const wake = this.sleepers.get(peer);
-    this.sleepers.delete(peer);
-    wake?.();
+    this.sleepers.wake(peer);
   }
 
   /** Bytes that reached the receiver as far as the sender can tell: acknowledged, or sent and out of the send queue. */
@@ -193,23 +194,13 @@ export class Sending implements TransferSide {
     delete l.file;
     delete l.reader;
     this.pump(l.rec.peer);
-    this.reportPending(l.rec.peer);
-  }
-
-  private nextToSend(peer: string): Live | undefined {
-    let queued: Live | undefined;
-    for (const l of this.book.all()) {
-      if (l.rec.peer !== peer || l.rec.dir !== "out") continue;
-      if (l.rec.status === "active") return l;
-      if (l.rec.status === "queued" && (!queued || l.rec.ts < queued.rec.ts)) queued = l;
-    }
-    return queued;
+    this.pending.report(l.rec.peer);
   }
 
   private async pumpLoop(peer: string): Promise<void> {
     const { chunkBytes, highWater } = this.book.tuning;
     for (;;) {
-      const l = this.nextToSend(peer);
+      const l = this.book.nextToSend(peer);
       if (!l) return;
       if (l.rec.status === "queued") await this.book.setStatus(l, "active");
       const channel = boundChannel(this.links, l.rec);
@@ -294,37 +285,7 @@ export class Sending implements TransferSide {
     return true;
   }
 
-  /** Tells the peer's grain how many files wait here for them and how many bytes: counts only, never names. */
-  private reportPending(peer: string): void {
-    let count = 0;
-    let bytes = 0;
-    for (const l of this.book.all()) {
-      if (l.rec.peer === peer && l.rec.dir === "out" && l.rec.status === "waiting") {
-        count++;
-        bytes += l.rec.size;
-      }
-    }
-    const key = `${count}:${bytes}`;
-    if (this.reported.get(peer) === key || (count === 0 && !this.reported.has(peer))) return;
-    this.reported.set(peer, key);
-    void this.hub.setPendingFiles(peer, count, bytes).catch(() => this.reported.delete(peer));
-  }
-
   private sleep(peer: string): Promise<void> {
-    return new Promise((resolve) => {
-      // A safety net only: acks, a drained queue and every status change wake the pump at once.
-      const timer = setTimeout(() => this.wake(peer), 1_000);
-      this.sleepers.set(peer, () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    return this.sleepers.sleep(peer);
   }
-}
-
-/** A copy with one bit flipped in its last byte (tests of the hash check only). */
-function damaged(frame: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
-  const copy = frame.slice();
-  copy[copy.length - 1] = (copy[copy.length - 1] ?? 0) ^ 1;
-  return copy;
 }

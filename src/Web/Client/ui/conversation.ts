@@ -9,12 +9,10 @@ import type { ClientModel } from "../model.js";
 import type { Contact } from "../types.js";
 import { describePresence, dotState } from "../presence.js";
 import { ICON_FOLDER, ICON_PAPERCLIP, ICON_PHONE, ICON_VIDEO, icon, initials, plural, shownName } from "./dom.js";
+import { droppedFiles, hasFiles, type PickedFile } from "./dropped.js";
+import { messageItem, rows } from "./messages.js";
 
-export interface PickedFile {
-  file: File;
-  /** The name to offer: the file's name, or its path inside a dropped or picked folder. */
-  name: string;
-}
+export type { PickedFile } from "./dropped.js";
 
 export interface ConversationActions {
   send(text: string): void;
@@ -35,13 +33,6 @@ const LINK_LABEL: Record<string, string> = {
   relayed: "Relayed connection",
   failed: "Connection failed",
   closed: "Disconnected",
-};
-
-const STATUS_LABEL: Record<ChatMessage["status"], string> = {
-  waiting: "Waiting",
-  sent: "Sent",
-  delivered: "Delivered",
-  read: "Read",
 };
 
 /** What the open conversation shows beyond the model: its messages and what the features report. */
@@ -268,46 +259,6 @@ function linkLabel(link: LinkView): string {
   return link.state === "failed" && link.detail ? `${label}: ${link.detail}` : label;
 }
 
-/** Messages with a heading before each new day, each row keyed so a redraw keeps its element. */
-function rows(messages: ChatMessage[]): ({ key: string; day: string } | { key: string; m: ChatMessage })[] {
-  const out: ({ key: string; day: string } | { key: string; m: ChatMessage })[] = [];
-  let lastDay = "";
-  for (const m of messages) {
-    const day = new Date(m.ts).toLocaleDateString(undefined, { weekday: "long", day: "numeric", month: "long" });
-    if (day !== lastDay) {
-      out.push({ key: `day:${day}`, day });
-      lastDay = day;
-    }
-    out.push({ key: m.id, m });
-  }
-  return out;
-}
-
-function messageItem(m: ChatMessage): TemplateResult {
-  const when = new Date(m.ts);
-  return html`
-    <li class="message message-${m.dir}" data-id=${m.id} data-status=${m.status}>
-      <span class="bubble">${m.text}</span>
-      <span class="meta">
-        <time datetime=${when.toISOString()} title=${when.toLocaleString()}>${when.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })}</time>
-        ${m.dir === "out" ? html`<span class="receipt receipt-${m.status}" title=${STATUS_LABEL[m.status]}>${receipt(m.status)}</span>` : nothing}
-      </span>
-    </li>
-  `;
-}
-
-function receipt(status: ChatMessage["status"]): string {
-  switch (status) {
-    case "waiting":
-      return "◷ Waiting";
-    case "sent":
-      return "✓";
-    case "delivered":
-    case "read":
-      return "✓✓";
-  }
-}
-
 function autosize(input: HTMLTextAreaElement): void {
   if (!input.value) {
     input.style.height = "";
@@ -315,31 +266,4 @@ function autosize(input: HTMLTextAreaElement): void {
   }
   input.style.height = "auto";
   input.style.height = `${Math.min(input.scrollHeight, 200)}px`;
-}
-
-function hasFiles(e: DragEvent): boolean {
-  return [...(e.dataTransfer?.types ?? [])].includes("Files");
-}
-
-/** Files from a drop, folders walked (where the browser exposes entries); each keeps its path inside the folder. */
-async function droppedFiles(data: DataTransfer): Promise<PickedFile[]> {
-  const entries = [...data.items].map((i) => i.webkitGetAsEntry?.()).filter((e): e is FileSystemEntry => !!e);
-  if (entries.length === 0) return [...data.files].map((file) => ({ file, name: file.name }));
-  const out: PickedFile[] = [];
-  const walk = async (entry: FileSystemEntry, path: string): Promise<void> => {
-    if (entry.isFile) {
-      const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
-      out.push({ file, name: path + entry.name });
-    } else if (entry.isDirectory) {
-      const reader = (entry as FileSystemDirectoryEntry).createReader();
-      // readEntries returns at most ~100 at a time: read until it returns none.
-      for (;;) {
-        const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
-        if (batch.length === 0) break;
-        for (const child of batch) await walk(child, `${path}${entry.name}/`);
-      }
-    }
-  };
-  for (const entry of entries) await walk(entry, "");
-  return out;
 }
