@@ -52,6 +52,8 @@ public sealed class CallSiloLossTests(BrowserFixture fixture, ITestOutputHelper 
                 output.WriteLine($"--- {p.DisplayName}'s trace:\n{string.Join("\n", await CallTests.TraceAsync(p))}");
             }
 
+            var nodes = app.AllOutput.Split('\n');
+            output.WriteLine(string.Join("\n", nodes.Where(l => l.StartsWith("---", StringComparison.Ordinal) || l.Contains("warn", StringComparison.OrdinalIgnoreCase) || l.Contains("fail", StringComparison.OrdinalIgnoreCase)).TakeLast(80)));
             throw;
         }
     }
@@ -63,10 +65,11 @@ public sealed class CallSiloLossTests(BrowserFixture fixture, ITestOutputHelper 
         await TestWait.UntilAsync(async () => await MemberStatusAsync(app, doomedPort) == 6, TimeSpan.FromSeconds(60), "the survivor declares the killed silo dead");
         var declared = clock.Elapsed;
 
-        // Both devices find the server forgot the call (their heartbeat) and make it again; media never stopped.
+        // Both devices find the server forgot the call (a heartbeat, or the other's claim) and make it again; media never
+        // stopped.
         await TestWait.UntilAsync(
-            async () => (await CallTests.TraceAsync(alice)).Contains("call: made again after the server forgot it") || (await CallTests.TraceAsync(bob)).Contains("call: made again after the server forgot it"),
-            TimeSpan.FromSeconds(45), "a device makes the forgotten call again");
+            async () => (await CallTests.TraceAsync(alice)).Contains("call: made again after the server forgot it") && (await CallTests.TraceAsync(bob)).Contains("call: made again after the server forgot it"),
+            TimeSpan.FromSeconds(45), "both devices make the forgotten call again");
         var resumed = clock.Elapsed;
         await Assertions.Expect(CallTests.Status(alice)).ToHaveAttributeAsync("data-phase", "connected", Soon);
         await Assertions.Expect(CallTests.Status(bob)).ToHaveAttributeAsync("data-phase", "connected", Soon);

@@ -491,6 +491,14 @@ public sealed class CallTests(BrowserFixture fixture)
         await Assertions.Expect(Face(bob)).ToBeVisibleAsync(new() { Timeout = 10_000 });
         await bob.Page.ScreenshotAsync(new() { Path = Shot("call-camera-off.png") });
         await MediaFlowsAsync(bob, video: false);
+        // A camera that is off is not a poor connection: over the 6 stats samples that would have warned before (a
+        // starved-video rule; 3 troubled samples in a row warn), Bob's quality stays good on this loopback link.
+        var since = (await bob.Page.EvaluateAsync<JsonElement>("() => window.cybernetDebug.callStats()")).GetProperty("at").GetDouble();
+        await TestWait.UntilAsync(
+            async () => (await bob.Page.EvaluateAsync<JsonElement>("() => window.cybernetDebug.callStats()")).GetProperty("at").GetDouble() > since + 5_500,
+            TimeSpan.FromSeconds(20), "six more stats samples on Bob's side");
+        await Assertions.Expect(bob.Page.Locator("#call-quality")).ToHaveAttributeAsync("data-quality", "good");
+        await Assertions.Expect(bob.Page.Locator("#call-quality")).ToHaveTextAsync("");
 
         // On again: Bob decodes her video again.
         await alice.Page.ClickAsync("button[data-action=camera]");

@@ -149,6 +149,9 @@ public sealed class CallDurabilityTests(ClusterFixture fixture, ITestOutputHelpe
         var resumed = await Call(callId).Resume(a, "a-1", claim);
         Assert.Equal((CallPhase.Reconnecting, "a-1", ""), (resumed.Phase, resumed.CallerSession, resumed.CalleeSession));
         await SeesAsync(nodeB, "b-1", c => c.CallId == callId && c.CalleeSession == "", "B's device hears the call waits for it");
+        // B's device, had it missed that push, hears it from its next report (a heartbeat) instead.
+        var waits = await Assert.ThrowsAsync<CallRefusedException>(() => Call(callId).ReportConnected(b, "b-1"));
+        Assert.Contains("waits for your device", waits.Message, StringComparison.Ordinal);
         var both = await Call(callId).Resume(b, "b-1", claim);
         Assert.Equal((CallPhase.Connected, "b-1"), (both.Phase, both.CalleeSession));
         Assert.True(both.Version > connected.Version, "versions keep growing across the grain's forgetting");

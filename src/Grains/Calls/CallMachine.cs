@@ -402,6 +402,12 @@ public sealed class CallMachine(CallRecord record, CallOptions timings)
 
     private void RequireBoundSession(Guid user, string session)
     {
+        if (BoundSession(user) == "")
+        {
+            // Made again from the other side's claim after the grain forgot it: this side's device has not claimed yet.
+            throw new CallRefusedException("This call waits for your device to say it is still in it.");
+        }
+
         if (BoundSession(user) != session)
         {
             throw new CallRefusedException("This call is on another of your devices.");

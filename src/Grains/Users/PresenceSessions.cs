@@ -40,24 +40,24 @@ public sealed class PresenceSessions(int maxSessions)
 
     /// <summary>
     /// Extends a lease. A session this grain does not know (it was reactivated elsewhere) is added back as active,
-    /// unless it said goodbye recently.
+    /// unless it said goodbye recently; then this returns true.
     /// </summary>
-    public void Renew(string connectionId, ISessionObserver observer, DateTimeOffset expiresAt)
+    public bool Renew(string connectionId, ISessionObserver observer, DateTimeOffset expiresAt)
     {
         if (departed.ContainsKey(connectionId))
         {
-            return;
+            return false;
         }
 
         if (sessions.TryGetValue(connectionId, out var session))
         {
             session.Observer = observer;
             session.ExpiresAt = expiresAt;
+            return false;
         }
-        else
-        {
-            Upsert(connectionId, observer, active: true, expiresAt);
-        }
+
+        Upsert(connectionId, observer, active: true, expiresAt);
+        return true;
     }
 
     /// <summary>A goodbye: the session leaves and is remembered as gone until <paramref name="rememberUntil"/>.</summary>

@@ -59,7 +59,11 @@ public sealed partial class UserGrain(
     {
         foreach (var id in connectionIds)
         {
-            sessions.Renew(id, observer, Now + settings.Lease);
+            if (sessions.Renew(id, observer, Now + settings.Lease))
+            {
+                // Learnt again by a new activation (the last one's silo died): shown the call its user is in, if any.
+                ShowCallTo(id);
+            }
         }
 
         EnsureSweeping();

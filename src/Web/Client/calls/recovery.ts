@@ -18,9 +18,13 @@ export interface RecoveryHost {
   onCall(c: CallInfo): void;
 }
 
-/** The server holds nothing of the call (forgotten when its silo died, or long ended). */
+/**
+ * The server holds nothing of the call (forgotten when its silo died, or long ended), or made it again from the other
+ * side's claim and waits for this device's.
+ */
 export function isForgotten(err: unknown): boolean {
-  return hubErrorText(err).includes("no such call");
+  const text = hubErrorText(err);
+  return text.includes("no such call") || text.includes("waits for your device");
 }
 
 export class CallRecovery {
