@@ -48,6 +48,17 @@ public static class Cpu
         return result;
     }
 
+    /// <summary>
+    /// One process's CPU seconds (user and system) from /proc/PID/stat, which keeps the time of threads that have exited
+    /// (a sum over /proc/PID/task loses it, and can go backwards between two reads).
+    /// </summary>
+    public static double ProcessSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+    }
+
     /// <summary>The whole machine's CPU time by kind (first line of /proc/stat), in seconds summed over all cores.</summary>
     public static Dictionary<string, double> Machine()
     {

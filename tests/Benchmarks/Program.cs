@@ -31,7 +31,7 @@ if (what is "messaging" or "browser")
 
 if (what is "messaging" or "signals")
 {
-    await using var app = await AppCluster.StartAsync(silos: 1, webs: 1);
+    await using var app = await AppCluster.StartAsync(silos: 1, webs: 1, productionPresence: true);
     await SignalDelivery.RunAsync(app, Option("--users", 2000), Option("--rate", 200), TimeSpan.FromSeconds(Option("--seconds", 15)));
 }
 
@@ -51,7 +51,7 @@ if (what is "channels")
 
 if (what is "calls")
 {
-    await using var app = await AppCluster.StartAsync(silos: 1, webs: 1);
+    await using var app = await AppCluster.StartAsync(silos: 1, webs: 1, productionPresence: true);
     await CallSetup.RunAsync(app, Option("--users", 5000), Option("--rate", 50), TimeSpan.FromSeconds(Option("--seconds", 10)), Option("--rounds", 3));
 }
 

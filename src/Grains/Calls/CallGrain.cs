@@ -69,10 +69,13 @@ public sealed partial class CallGrain(
         try
         {
             // Saved as reached before the ring: if the silo dies before the answer comes back, the callee still hears how
-            // it ended (its grain decides whether that counts as a missed call).
+            // it ended (its grain decides whether that counts as a missed call). The ring does not wait for the two
+            // writes (a few milliseconds of PostgreSQL); the call answers once both are done.
             machine.Record.CalleeReached = true;
-            await SaveRingAsync();
-            var ring = await User(callee).Ring(machine.View(Now));
+            var saving = SaveRingAsync();
+            var ringing = User(callee).Ring(machine.View(Now));
+            await Task.WhenAll(saving, ringing);
+            var ring = await ringing;
             machine.Rang(ring, Now);
             if (ring is { Answer: RingAnswer.GiveWay, Other: { } other })
             {
