@@ -50,30 +50,21 @@ public sealed partial class SessionRegistry(
         await grains.GetGrain<IUserGrain>(userId).Disconnect(connectionId);
     }
 
-    /// <summary>
-    /// Renewals are spread over the period: each tick of a tenth of it renews the users whose turn it is, so every user
-    /// is renewed once a period and a node with thousands of users sends a steady trickle, not a burst that every other
-    /// grain call (a ring, a signal) waits behind once a period.
-    /// </summary>
-    private const int Slices = 10;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.RenewEvery / Slices);
-        for (var tick = 0L; await timer.WaitForNextTickAsync(stoppingToken); tick++)
+        using var timer = new PeriodicTimer(options.Value.RenewEvery);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            await RenewAsync((int)(tick % Slices), stoppingToken);
+            await RenewAllAsync(stoppingToken);
         }
     }
 
-    private static int SliceOf(Guid userId) => (int)((uint)userId.GetHashCode() % Slices);
-
-    private async Task RenewAsync(int slice, CancellationToken cancellationToken)
+    private async Task RenewAllAsync(CancellationToken cancellationToken)
     {
         List<(Guid UserId, ImmutableArray<string> Ids)> batch;
         lock (gate)
         {
-            batch = [.. sessionsByUser.Where(e => SliceOf(e.Key) == slice).Select(e => (e.Key, e.Value.ToImmutableArray()))];
+            batch = [.. sessionsByUser.Select(e => (e.Key, e.Value.ToImmutableArray()))];
         }
 
         await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (entry, _) =>
