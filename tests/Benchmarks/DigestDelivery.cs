@@ -93,7 +93,7 @@ public static class DigestDelivery
         {
             ["ConnectionStrings:Postgres"] = app.ConnectionString,
             ["Cluster:ClusterId"] = app.ClusterId,
-            ["Cluster:ServiceId"] = app.ClusterId,
+            ["Cluster:ServiceId"] = app.ServiceId,
             ["Email:Host"] = "127.0.0.1",
             ["Email:Port"] = mail.Port.ToString(CultureInfo.InvariantCulture),
             ["Email:Pipelining"] = "false",

@@ -19,7 +19,7 @@ public static partial class SignalDelivery
     private const string Password = "bench password 1";
 
     /// <summary>Many users, signed in and connected, in contact pairs: user k and user k + half.</summary>
-    internal sealed record Crowd(Account[] Accounts, HubConnection[] Hubs, TimeSpan Created, TimeSpan SignedIn, TimeSpan Connected, long MemoryBefore, long MemoryAfter)
+    internal sealed record Crowd(Account[] Accounts, CookieContainer[] Cookies, HubConnection[] Hubs, TimeSpan Created, TimeSpan SignedIn, TimeSpan Connected, long MemoryBefore, long MemoryAfter)
     {
         public int Half => Accounts.Length / 2;
     }
@@ -41,7 +41,7 @@ public static partial class SignalDelivery
         var hubs = new HubConnection[users];
         await Parallel.ForEachAsync(Enumerable.Range(0, users), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
         {
-            var hub = new HubConnectionBuilder().WithUrl(new Uri(web, "/hubs/session"), o => o.Cookies = cookies[i]).Build();
+            var hub = SessionHubClient.Build(web, cookies[i]);
             hub.On<JsonElement>("Presence", _ => { });
             hub.On("ContactsChanged", () => { });
             wire(hub, i);
@@ -71,7 +71,7 @@ public static partial class SignalDelivery
         GC.Collect();
         await TestWait.UntilAsync(async () => (await hubs[0].InvokeAsync<JsonElement>("GetContacts")).GetProperty("contacts").GetArrayLength() == 1, TimeSpan.FromSeconds(30), "the last pair is contacts");
         var memoryAfter = app.Webs[0].ResidentBytes() + app.Silos.Sum(s => s.ResidentBytes());
-        return new Crowd(accounts, hubs, created, signedIn, connected, memoryBefore, memoryAfter);
+        return new Crowd(accounts, cookies, hubs, created, signedIn, connected, memoryBefore, memoryAfter);
     }
 
     public static async Task RunAsync(AppCluster app, int users, int perSecond, TimeSpan duration)
@@ -82,7 +82,7 @@ public static partial class SignalDelivery
             var payload = JsonDocument.Parse(s.GetProperty("payload").GetString()!);
             received.TryAdd(payload.RootElement.GetProperty("seq").GetInt64(), Stopwatch.GetTimestamp());
         }));
-        var (accounts, hubs, created, signedIn, connected, memoryBefore, memoryAfter) = crowd;
+        var (accounts, _, hubs, created, signedIn, connected, memoryBefore, memoryAfter) = crowd;
         var half = crowd.Half;
 
         // Warm-up, then the baseline and the signal runs, each paced at perSecond.

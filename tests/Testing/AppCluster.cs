@@ -10,7 +10,11 @@ public sealed class AppCluster : IAsyncDisposable
 
     private readonly List<NodeProcess> nodes = [];
     private string connectionString = "";
-    private readonly string clusterId = $"test-{Guid.NewGuid():N}"[..16];
+    private readonly string serviceId = $"test-{Guid.NewGuid():N}"[..16];
+    private readonly List<(bool Silo, string Name, IReadOnlyDictionary<string, string>? Extra)> started = [];
+    private string clusterId;
+
+    private AppCluster() => clusterId = serviceId;
 
     public IReadOnlyList<NodeProcess> Silos => nodes.Where(n => n.Name.StartsWith("silo", StringComparison.Ordinal)).ToList();
 
@@ -18,8 +22,11 @@ public sealed class AppCluster : IAsyncDisposable
 
     public string ConnectionString => connectionString;
 
-    /// <summary>The Orleans cluster (and service) id of this cluster's silos, for clients that join it.</summary>
+    /// <summary>The Orleans cluster id of this cluster's silos, for clients that join it (new after <see cref="RestartAsync"/>).</summary>
     public string ClusterId => clusterId;
+
+    /// <summary>The Orleans service id: grain state and reminders are kept under it, across restarts.</summary>
+    public string ServiceId => serviceId;
 
     /// <summary>The real SMTP server every web node of this cluster sends through.</summary>
     public MailCatcher Mail { get; private set; } = null!;
@@ -29,7 +36,9 @@ public sealed class AppCluster : IAsyncDisposable
     /// presence leases (3 s, renewed every second, swept every 250 ms); <paramref name="productionPresence"/> keeps the product's own
     /// (30 s, renewed every 10 s, swept every 5 s), as a benchmark of the server's cost per user must.
     /// </summary>
-    public static async Task<AppCluster> StartAsync(int silos, int webs, IReadOnlyDictionary<string, string>? webSettings = null, bool productionPresence = false)
+    /// <param name="everyNode">Settings (or environment variables, such as the GC's) for every silo and web node.</param>
+    public static async Task<AppCluster> StartAsync(
+        int silos, int webs, IReadOnlyDictionary<string, string>? webSettings = null, bool productionPresence = false, IReadOnlyDictionary<string, string>? everyNode = null)
     {
         var cluster = new AppCluster();
         cluster.Mail = await MailCatcher.GetSharedAsync();
@@ -37,8 +46,19 @@ public sealed class AppCluster : IAsyncDisposable
         cluster.connectionString = await postgres.CreateDatabaseAsync("app");
         try
         {
-            var siloSettings = productionPresence ? new Dictionary<string, string> { ["Presence:Lease"] = "00:00:30", ["Presence:Sweep"] = "00:00:05" } : null;
-            var web = new Dictionary<string, string>(webSettings ?? new Dictionary<string, string>());
+            var siloSettings = new Dictionary<string, string>(everyNode ?? new Dictionary<string, string>());
+            if (productionPresence)
+            {
+                siloSettings["Presence:Lease"] = "00:00:30";
+                siloSettings["Presence:Sweep"] = "00:00:05";
+            }
+
+            var web = new Dictionary<string, string>(everyNode ?? new Dictionary<string, string>());
+            foreach (var (k, v) in webSettings ?? new Dictionary<string, string>())
+            {
+                web[k] = v;
+            }
+
             if (productionPresence)
             {
                 web["Presence:RenewEvery"] = "00:00:10";
@@ -71,7 +91,7 @@ public sealed class AppCluster : IAsyncDisposable
         {
             ["ConnectionStrings:Postgres"] = connectionString,
             ["Silo:ClusterId"] = clusterId,
-            ["Silo:ServiceId"] = clusterId,
+            ["Silo:ServiceId"] = serviceId,
             ["Silo:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Silo:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Presence:Lease"] = Lease.ToString(),
@@ -85,6 +105,7 @@ public sealed class AppCluster : IAsyncDisposable
 
         var silo = await NodeProcess.StartAsync("Silo", name, settings);
         nodes.Add(silo);
+        started.Add((true, name, extra));
         return silo;
     }
 
@@ -94,7 +115,7 @@ public sealed class AppCluster : IAsyncDisposable
         {
             ["ConnectionStrings:Postgres"] = connectionString,
             ["Cluster:ClusterId"] = clusterId,
-            ["Cluster:ServiceId"] = clusterId,
+            ["Cluster:ServiceId"] = serviceId,
             ["Presence:RenewEvery"] = (Lease / 3).ToString(),
         };
         foreach (var (k, v) in extra ?? new Dictionary<string, string>())
@@ -105,6 +126,7 @@ public sealed class AppCluster : IAsyncDisposable
         // Links in emails point at the node that sent them, as PublicBaseUrl does in production.
         var web = await NodeProcess.StartAsync("Web", name, settings, publicBaseUrlSetting: "Email:PublicBaseUrl", alsoListenOn: alsoListenOn);
         nodes.Add(web);
+        started.Add((false, name, extra));
         return web;
     }
 
@@ -116,6 +138,28 @@ public sealed class AppCluster : IAsyncDisposable
         {
             var seconds = by.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             (await http.PostAsync(new Uri(silo.BaseAddress, $"/test/calls/clock?seconds={seconds}"), null)).EnsureSuccessStatusCode();
+        }
+    }
+
+    /// <summary>
+    /// Stops every node and starts them again with the settings they had, as a new Orleans cluster (a new cluster id,
+    /// so nobody waits on the dead silos) of the same service on the same database: accounts, sign-in cookies and
+    /// grain state stay. For a benchmark that needs fresh processes each round.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        var again = started.ToList();
+        started.Clear();
+        foreach (var node in Enumerable.Reverse(nodes))
+        {
+            await node.DisposeAsync();
+        }
+
+        nodes.Clear();
+        clusterId = $"test-{Guid.NewGuid():N}"[..16];
+        foreach (var (silo, name, extra) in again.OrderByDescending(n => n.Silo))
+        {
+            await (silo ? AddSiloAsync(name, extra) : AddWebAsync(name, extra));
         }
     }
 

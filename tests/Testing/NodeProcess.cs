@@ -29,9 +29,12 @@ public sealed class NodeProcess : IAsyncDisposable
     public int Pid => process.Id;
 
     /// <summary>Resident memory of the process now, in bytes (from /proc).</summary>
-    public long ResidentBytes()
+    public long ResidentBytes() => ResidentBytesOf(process.Id);
+
+    /// <summary>The resident set of a process, from /proc.</summary>
+    public static long ResidentBytesOf(int pid)
     {
-        foreach (var line in File.ReadLines($"/proc/{process.Id}/status"))
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
         {
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
             {
@@ -68,15 +71,28 @@ public sealed class NodeProcess : IAsyncDisposable
             throw new FileNotFoundException($"Build {project} first; not found", dll);
         }
 
+        return await StartDllAsync(dll, Path.Combine(root, "src", project), name, settings, timeout, publicBaseUrlSetting, alsoListenOn);
+    }
+
+    /// <summary>Starts any ASP.NET Core program that answers /health (a benchmark's baseline server, say) as a node.</summary>
+    public static async Task<NodeProcess> StartDllAsync(
+        string dll, string workingDirectory, string name, IReadOnlyDictionary<string, string> settings, TimeSpan? timeout = null,
+        string? publicBaseUrlSetting = null, string? alsoListenOn = null, IReadOnlyList<string>? arguments = null)
+    {
         var port = FreePort.Next();
         var info = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = Path.Combine(root, "src", project),
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
         info.ArgumentList.Add(dll);
+        foreach (var argument in arguments ?? [])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add(alsoListenOn is null ? $"http://127.0.0.1:{port}" : $"http://127.0.0.1:{port};http://{alsoListenOn}:{port}");
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";

@@ -39,7 +39,7 @@ public sealed class DigestHost : IAsyncDisposable
         {
             ["ConnectionStrings:Postgres"] = cluster.ConnectionString,
             ["Cluster:ClusterId"] = cluster.ClusterId,
-            ["Cluster:ServiceId"] = cluster.ClusterId,
+            ["Cluster:ServiceId"] = cluster.ServiceId,
             ["Email:Host"] = "127.0.0.1",
             ["Email:Port"] = mail.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Email:PublicBaseUrl"] = publicBaseUrl.AbsoluteUri,
