@@ -51,6 +51,15 @@ public static class AccountsExtensions
             o.LogoutPath = "/Account/SignOut";
             o.AccessDeniedPath = "/Account/SignIn";
             o.SlidingExpiration = true;
+
+            // Identity resolves its security-stamp validator (and with it SignInManager, UserManager, the store and a
+            // DbContext) from the request's services. A hub connection's request lives as long as the session, so
+            // every connected user held a DbContext; a scope of its own lives only while the cookie is checked.
+            o.Events.OnValidatePrincipal = async context =>
+            {
+                await using var scope = context.HttpContext.RequestServices.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<ISecurityStampValidator>().ValidateAsync(context);
+            };
         });
         builder.Services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
             .Configure<IOptions<AccountOptions>>((o, accounts) => o.ExpireTimeSpan = accounts.Value.CookieLifetime);
