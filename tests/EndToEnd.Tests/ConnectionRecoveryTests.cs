@@ -59,4 +59,19 @@ public sealed class ConnectionRecoveryTests(BrowserFixture fixture)
         Assert.Contains("session", turn.Output, StringComparison.OrdinalIgnoreCase);
         await alice.Page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDir, "link-relayed.png") });
     }
+
+    [Fact]
+    public async Task A_sign_in_that_expires_sends_the_open_tab_to_the_sign_in_page()
+    {
+        // The hub is WebSockets only and the browser skips negotiation; a refused WebSocket says only "failed", so the
+        // tab must learn from the negotiate request that it was signed out, instead of reconnecting forever.
+        var shortLived = await fixture.App!.AddWebAsync("web-short-sign-in", new Dictionary<string, string> { ["Accounts:CookieLifetime"] = "00:00:08" });
+        await using var alice = await Person.SignUpAsync(fixture.Browser, shortLived.BaseAddress, "alice", "Alice Liddell");
+        await Assertions.Expect(alice.Page.Locator("#connection")).ToHaveAttributeAsync("data-state", "connected");
+
+        await TestWait.UntilAsync(() => Task.FromResult(alice.Page.Url.Contains("/Account/SignIn", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(40), "the tab goes to the sign-in page once its sign-in has expired");
+        Assert.Contains("ReturnUrl=", alice.Page.Url, StringComparison.Ordinal);
+        await Assertions.Expect(alice.Page.Locator("#Input_Login")).ToBeVisibleAsync();
+    }
 }

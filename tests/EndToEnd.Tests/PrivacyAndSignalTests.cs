@@ -56,7 +56,7 @@ public sealed class PrivacyAndSignalTests(BrowserFixture fixture)
             cookies.Add(new System.Net.Cookie(c.Name, c.Value, c.Path, c.Domain));
         }
 
-        await using var raw = new HubConnectionBuilder().WithUrl(new Uri(fixture.Web, "/hubs/session"), o => o.Cookies = cookies).Build();
+        await using var raw = SessionHubClient.Build(fixture.Web, cookies);
         await raw.StartAsync();
         var bobId = Guid.Parse((await bob.Page.Locator("#app").GetAttributeAsync("data-user-id"))!);
 

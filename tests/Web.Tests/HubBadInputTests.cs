@@ -180,10 +180,43 @@ public sealed class HubBadInputTests(ClusterFixture fixture)
 
         await closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
-        var reconnect = await Assert.ThrowsAsync<HttpRequestException>(() => a.ConnectAsync());
-        Assert.Equal(HttpStatusCode.Unauthorized, reconnect.StatusCode);
+        // The WebSocket is refused (401 on the upgrade); the negotiate request, which the browser asks after a refused
+        // connect, says why.
+        var reconnect = await Assert.ThrowsAnyAsync<Exception>(() => a.ConnectAsync());
+        Assert.Contains("401", reconnect.ToString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await a.NegotiateAsync()).StatusCode);
         var page = await a.GetAsync("/");
         Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
         Assert.Contains("/Account/SignIn", page.Headers.Location!.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_hub_speaks_WebSockets_only_and_refuses_strangers()
+    {
+        await using var a = await TestUser.SignUpAsync(fixture.Web1);
+
+        // Negotiation still answers a signed-in client, and offers nothing but WebSockets.
+        var negotiate = await a.NegotiateAsync();
+        Assert.Equal(HttpStatusCode.OK, negotiate.StatusCode);
+        using var offer = System.Text.Json.JsonDocument.Parse(await negotiate.Content.ReadAsStringAsync());
+        var transports = offer.RootElement.GetProperty("availableTransports").EnumerateArray()
+            .Select(t => t.GetProperty("transport").GetString()).ToList();
+        Assert.Equal(["WebSockets"], transports);
+
+        // A client that insists on long polling is refused.
+        await using var polling = new HubConnectionBuilder()
+            .WithUrl(new Uri(fixture.Web1, "/hubs/session"), Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling, o => o.Cookies = a.Cookies)
+            .Build();
+        await Assert.ThrowsAnyAsync<Exception>(() => polling.StartAsync());
+
+        // Nobody signed in: 401 on the negotiate request and on the WebSocket itself.
+        var stranger = TestUser.Anonymous(fixture.Web1);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await stranger.NegotiateAsync()).StatusCode);
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => stranger.ConnectAsync());
+        Assert.Contains("401", refused.ToString(), StringComparison.Ordinal);
+
+        // And the signed-in one connects the browser's way.
+        await a.ConnectAsync();
+        Assert.Equal(HubConnectionState.Connected, a.Hub!.State);
     }
 }

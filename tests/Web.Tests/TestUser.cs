@@ -11,6 +11,10 @@ namespace Cybernet.Web.Tests;
 public sealed partial class TestUser : IAsyncDisposable
 {
     private readonly CookieContainer cookies = new();
+
+    /// <summary>This user's sign-in cookie, for a client built by hand.</summary>
+    public CookieContainer Cookies => cookies;
+
     private readonly HttpClient http;
 
     private TestUser(Uri web, string userName)
@@ -116,9 +120,7 @@ public sealed partial class TestUser : IAsyncDisposable
 
     public async Task<HubConnection> ConnectAsync()
     {
-        var hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(Web, "/hubs/session"), o => o.Cookies = cookies)
-            .Build();
+        var hub = SessionHubClient.Build(Web, cookies);
         hub.On<JsonElement>("Presence", p => PresenceUpdates.Enqueue(p));
         hub.On<JsonElement>("Signal", s => Signals.Enqueue(s));
         hub.On<JsonElement>("Call", c => Calls.Enqueue(c));
@@ -151,6 +153,9 @@ public sealed partial class TestUser : IAsyncDisposable
     }
 
     public Task<HttpResponseMessage> GetAsync(string path) => http.GetAsync(path);
+
+    /// <summary>The hub's negotiate request, as the browser sends it to learn whether a refused connect means "signed out".</summary>
+    public Task<HttpResponseMessage> NegotiateAsync() => http.PostAsync("/hubs/session/negotiate?negotiateVersion=1", null);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,5 +1,5 @@
 // The one SignalR connection of this session: presence, contacts and signals.
-import { HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from "@microsoft/signalr";
+import { HttpTransportType, HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from "@microsoft/signalr";
 import { trace } from "./trace.js";
 import type { CallClaim, CallInfo, ContactList, IceConfig, IncomingCallSignal, IncomingSignal, Presence, SignalResult } from "./types.js";
 
@@ -20,9 +20,10 @@ export interface SessionEvents {
 export class SessionLink {
   private readonly hub: HubConnection;
 
-  constructor(private readonly events: SessionEvents, url = "/hubs/session") {
+  constructor(private readonly events: SessionEvents, private readonly url = "/hubs/session") {
+    // WebSockets only, straight to the socket: one request per connect, and any node behind a balancer will do.
     this.hub = new HubConnectionBuilder()
-      .withUrl(url)
+      .withUrl(url, { transport: HttpTransportType.WebSockets, skipNegotiation: true })
       .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => Math.min(1000 * 2 ** ctx.previousRetryCount, 15_000) })
       .configureLogging(LogLevel.Warning)
       .build();
@@ -31,7 +32,10 @@ export class SessionLink {
     this.hub.on("Signal", (s: IncomingSignal) => events.signal(s));
     this.hub.on("Call", (c: CallInfo) => events.call(c));
     this.hub.on("CallSignal", (s: IncomingCallSignal) => events.callSignal(s));
-    this.hub.onreconnecting(() => events.link("reconnecting"));
+    this.hub.onreconnecting(() => {
+      events.link("reconnecting");
+      void this.leaveIfSignedOut();
+    });
     this.hub.onreconnected(() => {
       events.link("connected");
       events.contactsChanged();
@@ -79,14 +83,25 @@ export class SessionLink {
         this.events.link("connected");
         return;
       } catch (err) {
-        if (err instanceof Error && /401|403/.test(err.message)) {
-          window.location.assign(`/Account/SignIn?ReturnUrl=${encodeURIComponent(location.pathname)}`);
-          return;
-        }
+        if (await this.leaveIfSignedOut()) return;
         this.events.link("reconnecting", err instanceof Error ? err.message : String(err));
         await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 15_000)));
       }
     }
+  }
+
+  /**
+   * A WebSocket refused for an expired sign-in tells the page nothing but "failed", so after a failed connect or a
+   * drop the negotiate endpoint is asked: 401 means signed out, and the tab goes to the sign-in page. Network errors
+   * and any other answer mean "try again".
+   */
+  private async leaveIfSignedOut(): Promise<boolean> {
+    const status = await fetch(`${this.url}/negotiate?negotiateVersion=1`, { method: "POST", credentials: "same-origin" })
+      .then((r) => r.status, () => 0);
+    if (status !== 401) return false;
+    trace("signaling: signed out, to the sign-in page");
+    window.location.assign(`/Account/SignIn?ReturnUrl=${encodeURIComponent(location.pathname)}`);
+    return true;
   }
 
   /** This session's id, as contacts address it; valid until the connection is replaced. */

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -26,7 +27,13 @@ public static class SignalingExtensions
 
     public static WebApplication MapSignaling(this WebApplication app)
     {
-        app.MapHub<SessionHub>(HubPath, o => o.CloseOnAuthenticationExpiration = true);
+        app.MapHub<SessionHub>(HubPath, o =>
+        {
+            o.CloseOnAuthenticationExpiration = true;
+            // WebSockets only: the browser skips negotiation (one request per connect, no sticky sessions behind a load
+            // balancer) and no node keeps long-polling or server-sent-events buffers for anyone.
+            o.Transports = HttpTransportType.WebSockets;
+        });
         return app;
     }
 }
