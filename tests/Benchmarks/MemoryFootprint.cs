@@ -23,61 +23,67 @@ public static class MemoryFootprint
         public HeapProbe.Footprint Total => Web + Silo;
     }
 
-    public static async Task RunAsync(AppCluster app, int users, int rounds, int step)
+    /// <param name="variant">Settings for the web node to measure beside its defaults in every round (a GC mode), or none.</param>
+    public static async Task RunAsync(AppCluster app, int users, int rounds, int step, IReadOnlyDictionary<string, string> variant)
     {
         var crowd = await SignalDelivery.CrowdAsync(app, users, (_, _) => { });
         await Parallel.ForEachAsync(crowd.Hubs, async (h, _) => await h.DisposeAsync());
         Report.Section(string.Create(CultureInfo.InvariantCulture,
             $"Server memory per connected user: {users} users signed in and paired, measured after a full GC with 0, {step} and {users} connected; per user = slope {step} -> {users}"));
 
-        var ours = new List<(Reading Zero, Reading Step, Reading All)>();
-        var bare = new List<(HeapProbe.Footprint Zero, HeapProbe.Footprint Step, HeapProbe.Footprint All)>();
+        // Who is measured: ours as configured, ours with the variant (if any), and the bare server; each round starts
+        // with the next one, so none always goes first.
+        async Task<(Reading Zero, Reading Step, Reading All)> OursAsync(IReadOnlyDictionary<string, string>? webExtra)
+        {
+            await app.RestartAsync(webExtra);
+            return await AppAsync(app, crowd.Cookies, step);
+        }
+
+        var contenders = new List<(string Name, Func<Task<(Reading Zero, Reading Step, Reading All)>> Measure)> { ("ours", () => OursAsync(null)) };
+        if (variant.Count > 0)
+        {
+            contenders.Add(($"ours, web with {string.Join(" ", variant.Select(kv => $"{kv.Key}={kv.Value}"))}", () => OursAsync(variant)));
+        }
+
+        contenders.Add(("bare SignalR server", () => BareAsync(crowd.Cookies, step)));
+        var results = contenders.ToDictionary(c => c.Name, _ => new List<(Reading Zero, Reading Step, Reading All)>());
         for (var round = 0; round <= rounds; round++)
         {
             var label = round == 0 ? "warm-up" : $"round {round}";
-            var appFirst = round % 2 == 1;
-            foreach (var which in appFirst ? new[] { true, false } : [false, true])
+            for (var i = 0; i < contenders.Count; i++)
             {
-                if (which)
+                var (name, measure) = contenders[(round + i) % contenders.Count];
+                var m = await measure();
+                Report.Line(string.Create(CultureInfo.InvariantCulture,
+                    $"{label,-8} {name}: web {PerUser(m.Step.Web, m.All.Web, users - step)}, silo {PerUser(m.Step.Silo, m.All.Silo, users - step)}, together {PerUser(m.Step.Total, m.All.Total, users - step)}; from none {PerUser(m.Zero.Total, m.All.Total, users)}"));
+                if (round > 0)
                 {
-                    await app.RestartAsync();
-                    var m = await AppAsync(app, crowd.Cookies, step);
-                    Report.Line(string.Create(CultureInfo.InvariantCulture,
-                        $"{label,-8} ours: web {PerUser(m.Step.Web, m.All.Web, users - step)}, silo {PerUser(m.Step.Silo, m.All.Silo, users - step)}, together {PerUser(m.Step.Total, m.All.Total, users - step)}; from none {PerUser(m.Zero.Total, m.All.Total, users)}"));
-                    if (round > 0)
-                    {
-                        ours.Add((m.Zero, m.Step, m.All));
-                    }
-                }
-                else
-                {
-                    var m = await BareAsync(crowd.Cookies, step);
-                    Report.Line(string.Create(CultureInfo.InvariantCulture,
-                        $"{label,-8} bare SignalR server: {PerUser(m.Step, m.All, users - step)}; from none {PerUser(m.Zero, m.All, users)}"));
-                    if (round > 0)
-                    {
-                        bare.Add(m);
-                    }
+                    results[name].Add(m);
                 }
             }
         }
 
-        string Median(IEnumerable<double> values)
-        {
-            var sorted = values.Order().ToArray();
-            return string.Create(CultureInfo.InvariantCulture, $"{sorted[sorted.Length / 2],6:F1} KiB (spread {sorted[0]:F1}-{sorted[^1]:F1})");
-        }
-
         double Slope(HeapProbe.Footprint from, HeapProbe.Footprint to, Func<HeapProbe.Footprint, long> part) => (part(to) - part(from)) / (double)(users - step) / KiB;
 
-        Report.Line($"median of {rounds} rounds, per connected user:");
-        Report.Line($"  ours, RSS   web + silo {Median(ours.Select(m => Slope(m.Step.Total, m.All.Total, f => f.Resident)))}   web {Median(ours.Select(m => Slope(m.Step.Web, m.All.Web, f => f.Resident)))}   silo {Median(ours.Select(m => Slope(m.Step.Silo, m.All.Silo, f => f.Resident)))}");
-        Report.Line($"  ours, heap  web + silo {Median(ours.Select(m => Slope(m.Step.Total, m.All.Total, f => f.Heap)))}   web {Median(ours.Select(m => Slope(m.Step.Web, m.All.Web, f => f.Heap)))}   silo {Median(ours.Select(m => Slope(m.Step.Silo, m.All.Silo, f => f.Heap)))}");
-        Report.Line($"  bare, RSS              {Median(bare.Select(m => Slope(m.Step, m.All, f => f.Resident)))}");
-        Report.Line($"  bare, heap             {Median(bare.Select(m => Slope(m.Step, m.All, f => f.Heap)))}");
-        var oursRss = ours.Select(m => Slope(m.Step.Total, m.All.Total, f => f.Resident)).Order().ToArray()[ours.Count / 2];
-        var bareRss = bare.Select(m => Slope(m.Step, m.All, f => f.Resident)).Order().ToArray()[bare.Count / 2];
-        Report.Line(string.Create(CultureInfo.InvariantCulture, $"  ratio to baseline (RSS, medians) x{oursRss / bareRss:F2}"));
+        double[] Sorted(string name, Func<Reading, HeapProbe.Footprint> where, Func<HeapProbe.Footprint, long> part) =>
+            [.. results[name].Select(m => Slope(where(m.Step), where(m.All), part)).Order()];
+
+        string Median(double[] sorted) => string.Create(CultureInfo.InvariantCulture, $"{sorted[sorted.Length / 2],5:F1} KiB (spread {sorted[0]:F1}-{sorted[^1]:F1})");
+
+        var bareName = contenders[^1].Name;
+        var bareRss = Sorted(bareName, r => r.Total, f => f.Resident);
+        Report.Line($"median of {rounds} rounds, per connected user (web + silo; the bare server alone):");
+        foreach (var (name, _) in contenders)
+        {
+            var rss = Sorted(name, r => r.Total, f => f.Resident);
+            Report.Line($"  {name}");
+            Report.Line($"    RSS  {Median(rss)}   web {Median(Sorted(name, r => r.Web, f => f.Resident))}   silo {Median(Sorted(name, r => r.Silo, f => f.Resident))}");
+            Report.Line($"    heap {Median(Sorted(name, r => r.Total, f => f.Heap))}   web {Median(Sorted(name, r => r.Web, f => f.Heap))}   silo {Median(Sorted(name, r => r.Silo, f => f.Heap))}");
+            if (name != bareName)
+            {
+                Report.Line(string.Create(CultureInfo.InvariantCulture, $"    ratio to the bare server (RSS, medians) x{rss[rss.Length / 2] / bareRss[bareRss.Length / 2]:F2}"));
+            }
+        }
     }
 
     private static string PerUser(HeapProbe.Footprint from, HeapProbe.Footprint to, int users) => string.Create(CultureInfo.InvariantCulture,
@@ -105,7 +111,8 @@ public static class MemoryFootprint
         }
     }
 
-    private static async Task<(HeapProbe.Footprint Zero, HeapProbe.Footprint Step, HeapProbe.Footprint All)> BareAsync(CookieContainer[] cookies, int step)
+    /// <summary>The bare server as the "web" part of a reading, with no silo.</summary>
+    private static async Task<(Reading Zero, Reading Step, Reading All)> BareAsync(CookieContainer[] cookies, int step)
     {
         var dll = typeof(MemoryFootprint).Assembly.Location;
         await using var server = await NodeProcess.StartDllAsync(dll, Path.GetDirectoryName(dll)!, "bare-hub-server",
@@ -118,7 +125,7 @@ public static class MemoryFootprint
             var atStep = await HeapProbe.AfterFullGcAsync(server.Pid);
             hubs.AddRange(await ConnectAsync(server.BaseAddress, cookies[step..]));
             var all = await HeapProbe.AfterFullGcAsync(server.Pid);
-            return (zero, atStep, all);
+            return (new(zero, default), new(atStep, default), new(all, default));
         }
         finally
         {

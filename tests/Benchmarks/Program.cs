@@ -8,8 +8,10 @@ using Cybernet.Testing;
 //   calls: [--users N (5000)] [--rate N (50)] [--seconds N (10)] [--rounds N (3)]: call setups (ring, answer, hang up) against a bare hub round trip
 //   calls-browser: [--tries N (20)] [--answer-after-ms N (1000)] [--first-time]: click Call -> ring, Accept (N ms after the ring) -> first remote frame, between two Chromium processes (--first-time: the site was never allowed the camera before, so no ring preview)
 //   lab: [--tries N (10)] [--mib N (64)] [--runs N (2)]: the NAT lab's cells, click on a contact -> open data channel and the path; throughput direct, relayed over UDP and TCP; coturn CPU (root)
-//   memory: [--users N (5000)] [--rounds N (3)] [--step N (1000)]: server memory per connected user after a full GC, against a bare SignalR server
-//   --node-env NAME=VALUE (repeatable; signals, calls, memory): an environment variable for every node, such as DOTNET_GCgen0size
+//   memory: [--users N (5000)] [--rounds N (3)] [--step N (1000)] [--variant-web-env NAME=VALUE]: server memory per connected user
+//           after a full GC, against a bare SignalR server; a variant (a GC mode, say) of the web node is measured beside ours in every round
+//   --node-env NAME=VALUE (repeatable; signals, calls, memory): an environment variable for every node, such as DOTNET_gcServer
+//   --web-env NAME=VALUE (repeatable; signals, calls, memory): the same for the web nodes only
 //   files: [--mib N (1024)] [--runs N (3)] [--chunk BYTES] [--checkpoint-mib N] [--window-mib N] (default: the product's)
 int Option(string name, int fallback)
 {
@@ -17,9 +19,11 @@ int Option(string name, int fallback)
     return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
 }
 
-// Every --node-env NAME=VALUE, for every silo and web node the benchmark starts.
-var nodeEnvironment = args.Select((a, i) => (a, i)).Where(p => p.a == "--node-env" && p.i + 1 < args.Length)
+// Every --node-env NAME=VALUE, for every silo and web node the benchmark starts; --web-env for the web nodes only.
+Dictionary<string, string> Pairs(string option) => args.Select((a, i) => (a, i)).Where(p => p.a == option && p.i + 1 < args.Length)
     .Select(p => args[p.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
+var nodeEnvironment = Pairs("--node-env");
+var webEnvironment = Pairs("--web-env");
 
 var what = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal) && !a.Contains('=', StringComparison.Ordinal) && !int.TryParse(a, out _)) ?? "messaging";
 if (what == "bare-hub-server")
@@ -40,6 +44,11 @@ if (nodeEnvironment.Count > 0)
     Console.WriteLine($"# every node runs with {string.Join(", ", nodeEnvironment.Select(kv => $"{kv.Key}={kv.Value}"))}");
 }
 
+if (webEnvironment.Count > 0)
+{
+    Console.WriteLine($"# web nodes run with {string.Join(", ", webEnvironment.Select(kv => $"{kv.Key}={kv.Value}"))}");
+}
+
 Console.WriteLine($"# Cybernet Call benchmark: {what}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores");
 if (what is "messaging" or "browser")
 {
@@ -49,7 +58,7 @@ if (what is "messaging" or "browser")
 
 if (what is "messaging" or "signals")
 {
-    await using var app = await AppCluster.StartAsync(silos: 1, webs: 1, productionPresence: true, everyNode: nodeEnvironment);
+    await using var app = await AppCluster.StartAsync(silos: 1, webs: 1, webSettings: webEnvironment, productionPresence: true, everyNode: nodeEnvironment);
     await SignalDelivery.RunAsync(app, Option("--users", 2000), Option("--rate", 200), TimeSpan.FromSeconds(Option("--seconds", 15)));
 }
 
@@ -69,7 +78,7 @@ if (what is "channels")
 
 if (what is "calls")
 {
-    await using var app = await AppCluster.StartAsync(silos: 1, webs: 1, productionPresence: true, everyNode: nodeEnvironment);
+    await using var app = await AppCluster.StartAsync(silos: 1, webs: 1, webSettings: webEnvironment, productionPresence: true, everyNode: nodeEnvironment);
     await CallSetup.RunAsync(app, Option("--users", 5000), Option("--rate", 50), TimeSpan.FromSeconds(Option("--seconds", 10)), Option("--rounds", 3));
 }
 
@@ -81,8 +90,8 @@ if (what is "calls-browser")
 
 if (what is "memory")
 {
-    await using var app = await AppCluster.StartAsync(silos: 1, webs: 1, productionPresence: true, everyNode: nodeEnvironment);
-    await MemoryFootprint.RunAsync(app, Option("--users", 5000), Option("--rounds", 3), Option("--step", 1000));
+    await using var app = await AppCluster.StartAsync(silos: 1, webs: 1, webSettings: webEnvironment, productionPresence: true, everyNode: nodeEnvironment);
+    await MemoryFootprint.RunAsync(app, Option("--users", 5000), Option("--rounds", 3), Option("--step", 1000), Pairs("--variant-web-env"));
 }
 
 if (what is "lab")

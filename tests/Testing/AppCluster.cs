@@ -142,14 +142,14 @@ public sealed class AppCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops every node and starts them again with the settings they had, as a new Orleans cluster (a new cluster id,
-    /// so nobody waits on the dead silos) of the same service on the same database: accounts, sign-in cookies and
-    /// grain state stay. For a benchmark that needs fresh processes each round.
+    /// Stops every node and starts them again with the settings they were first started with, as a new Orleans cluster
+    /// (a new cluster id, so nobody waits on the dead silos) of the same service on the same database: accounts, sign-in
+    /// cookies and grain state stay. For a benchmark that needs fresh processes each round; <paramref name="webExtra"/>
+    /// adds settings to the web nodes for this start only (a GC mode to compare, say).
     /// </summary>
-    public async Task RestartAsync()
+    public async Task RestartAsync(IReadOnlyDictionary<string, string>? webExtra = null)
     {
         var again = started.ToList();
-        started.Clear();
         foreach (var node in Enumerable.Reverse(nodes))
         {
             await node.DisposeAsync();
@@ -159,8 +159,23 @@ public sealed class AppCluster : IAsyncDisposable
         clusterId = $"test-{Guid.NewGuid():N}"[..16];
         foreach (var (silo, name, extra) in again.OrderByDescending(n => n.Silo))
         {
-            await (silo ? AddSiloAsync(name, extra) : AddWebAsync(name, extra));
+            if (silo)
+            {
+                await AddSiloAsync(name, extra);
+                continue;
+            }
+
+            var settings = new Dictionary<string, string>(extra ?? new Dictionary<string, string>());
+            foreach (var (k, v) in webExtra ?? new Dictionary<string, string>())
+            {
+                settings[k] = v;
+            }
+
+            await AddWebAsync(name, settings);
         }
+
+        started.Clear();
+        started.AddRange(again);
     }
 
     /// <summary>Everything every node has logged so far.</summary>
