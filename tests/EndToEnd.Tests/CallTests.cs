@@ -88,8 +88,12 @@ public sealed class CallTests(BrowserFixture fixture)
         await Assertions.Expect(Status(bob)).ToHaveAttributeAsync("data-phase", "connected", Soon);
         await MediaFlowsAsync(alice, video: true);
         await MediaFlowsAsync(bob, video: true);
-        // Alice's device heard the answer over the link first and started her media before the server's word came.
-        Assert.Contains("call: answered, heard over the link", await TraceAsync(alice));
+        // The answer travels over the link made while it rang, and Alice's device hears it there. Usually it comes
+        // before the server's word and starts her media at once; on a loaded machine (seen once in a full run here)
+        // the server's word can come first, and then there is nothing to start early: either is the product working.
+        var heard = (await TraceAsync(alice)).Where(t => t.StartsWith("call: answered, heard over the link", StringComparison.Ordinal)).ToList();
+        Assert.Single(heard);
+        Console.WriteLine($"answer over the link: {heard[0]}");
         await Assertions.Expect(alice.Page.Locator("#call-path")).ToHaveAttributeAsync("data-path", "direct", Soon);
         await Assertions.Expect(alice.Page.Locator("#call-path")).ToHaveTextAsync("Direct");
         await alice.Page.ScreenshotAsync(new() { Path = Shot("call-video.png") });
@@ -127,7 +131,7 @@ public sealed class CallTests(BrowserFixture fixture)
         await bob.Page.EvaluateAsync("() => window.cybernetDebug.sayAnsweredOnly()");
         await bob.Page.ClickAsync("button[data-action=answer-video]");
         await ConnectedAsync(alice, bob, video: true);
-        Assert.Single(await TraceAsync(alice), line => line.Contains("call: answered, heard over the link", StringComparison.Ordinal));
+        Assert.Single(await TraceAsync(alice), line => line == "call: answered, heard over the link");
     }
 
     [Fact]

@@ -4,7 +4,7 @@ import { hubErrorText, type SessionLink } from "../signaling.js";
 import { trace } from "../trace.js";
 import type { CallInfo } from "../types.js";
 import type { CallLink } from "./link.js";
-import { lost } from "./screen.js";
+import { endedUnheard, lost } from "./screen.js";
 
 /**
  * How often a device in a call under way says how its link is (nothing is written for it): this is how it finds out,
@@ -42,7 +42,13 @@ export class CallRecovery {
     try {
       this.host.onCall(await this.hub.reportCall(c.callId, l.link.state === "connected" ? "connected" : "reconnecting"));
     } catch (err) {
-      if (isForgotten(err)) await this.resume(c);
+      if (isForgotten(err)) {
+        await this.resume(c);
+      } else if (hubErrorText(err).includes("has ended") && this.host.call()?.callId === c.callId) {
+        // Ended on the server and its push never came: the heartbeat is how this device finds out, 10 s at most.
+        trace("call: ended on the server, heard from the heartbeat");
+        this.host.onCall(endedUnheard(c));
+      }
     }
   }
 

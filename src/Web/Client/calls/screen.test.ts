@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { CallInfo } from "../types.js";
-import { callScreen, endingText, isMine, lost, sideOf } from "./screen.js";
+import { callScreen, endedUnheard, endingText, isMine, lost, sideOf } from "./screen.js";
 
 const me = "me";
 const them = "them";
@@ -60,4 +60,13 @@ test("each ending says what happened, to each side", () => {
   assert.equal(gone.phase, "ended");
   assert.equal(gone.failure, "connection-lost");
   assert.equal(gone.version, 2);
+});
+
+test("a call whose end was never heard ends as hung up, newer than anything the device holds", () => {
+  const answered = call({ caller: them, callee: me, callerSession: "their-tab", calleeSession: "my-phone", phase: "connected", version: 7 });
+  const ended = endedUnheard(answered);
+  assert.equal(ended.phase, "ended");
+  assert.equal(ended.outcome, "completed");
+  assert.ok(ended.version > answered.version);
+  assert.equal(endingText(ended, me, false), "Call ended.");
 });

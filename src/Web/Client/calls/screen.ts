@@ -44,6 +44,14 @@ export function lost(c: CallInfo): CallInfo {
   return { ...c, phase: "ended", outcome: "failed", failure: "connection-lost", endedAt: new Date().toISOString(), version: c.version + 1 };
 }
 
+/**
+ * The server says a call this device still shows has ended, and its word of the end never came (a push lost while a
+ * silo died, say): it ended as a call under way ends, hung up on the other side.
+ */
+export function endedUnheard(c: CallInfo): CallInfo {
+  return { ...c, phase: "ended", outcome: "completed", failure: null, endedAt: new Date().toISOString(), version: c.version + 1 };
+}
+
 /** What the screen says when a call ends, to this side. */
 export function endingText(c: CallInfo, me: string, elsewhere: boolean): string {
   const out = c.caller === me;
