@@ -87,7 +87,11 @@ public sealed partial class UserGrain
             await CountMissedCallAsync(call);
         }
 
-        if (CallAdmission.ShownToDevices(call, facts, isCurrent))
+        // A device of mine bound in the call hears its end even when this grain did not count the call as current: after
+        // a silo's death, the device that claimed the forgotten call second never told this (new) activation of it.
+        var mine = call.Caller == Me ? call.CallerSession : call.CalleeSession;
+        var boundHere = !string.IsNullOrEmpty(mine) && sessions.Contains(mine);
+        if (CallAdmission.ShownToDevices(call, facts, isCurrent || boundHere))
         {
             TellSessions(call);
         }
