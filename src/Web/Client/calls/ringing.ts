@@ -88,14 +88,14 @@ export class RingLinks {
   private answeredOver(callId: string, session: string, link: MediaLink): void {
     const c = this.host.call();
     const local = this.host.local();
-    if (c?.callId === callId && c.phase !== "ringing" && c.phase !== "ended" && !this.heardEarly.has(session)) {
+    if (this.heardEarly.has(session)) return;
+    if (c?.callId === callId && c.phase !== "ringing" && c.phase !== "ended") {
       // The server's word came first (a loaded machine can delay the link's message): nothing to start early.
       this.heardEarly.add(session);
       trace("call: answered, heard over the link after the server's word");
       return;
     }
     if (!c || c.callId !== callId || c.phase !== "ringing" || this.links.get(session) !== link || !local) return;
-    if (this.heardEarly.has(session)) return;
     this.heardEarly.add(session);
     trace("call: answered, heard over the link");
     void link.attach(local);
