@@ -11,8 +11,9 @@ namespace Cybernet.Benchmarks;
 /// Server memory per connected user: the web node and the silo together, after a full GC in each, with none, a
 /// thousand and all users connected (signed in and paired with one contact beforehand). Per user is the slope from a
 /// thousand to all, so start-up and warm caches do not count. Baseline in the same round: a bare SignalR server with
-/// one empty hub, WebSockets only, the same clients. Each round starts fresh processes (the app restarts on the same
-/// database); an uncounted warm-up round, then rounds that alternate which goes first.
+/// one empty hub, WebSockets only, the same GC mode as our hosts (workstation), the same clients. Each round starts
+/// fresh processes (the app restarts on the same database); an uncounted warm-up round, then rounds that alternate
+/// which goes first.
 /// </summary>
 public static class MemoryFootprint
 {
@@ -23,8 +24,10 @@ public static class MemoryFootprint
         public HeapProbe.Footprint Total => Web + Silo;
     }
 
-    /// <param name="variant">Settings for the web node to measure beside its defaults in every round (a GC mode), or none.</param>
-    public static async Task RunAsync(AppCluster app, int users, int rounds, int step, IReadOnlyDictionary<string, string> variant)
+    /// <param name="variantWeb">Settings for the web node to measure beside its defaults in every round (a GC mode), or none.</param>
+    /// <param name="variantNode">The same for every node, web and silo.</param>
+    public static async Task RunAsync(
+        AppCluster app, int users, int rounds, int step, IReadOnlyDictionary<string, string> variantWeb, IReadOnlyDictionary<string, string> variantNode)
     {
         var crowd = await SignalDelivery.CrowdAsync(app, users, (_, _) => { });
         await Parallel.ForEachAsync(crowd.Hubs, async (h, _) => await h.DisposeAsync());
@@ -33,16 +36,19 @@ public static class MemoryFootprint
 
         // Who is measured: ours as configured, ours with the variant (if any), and the bare server; each round starts
         // with the next one, so none always goes first.
-        async Task<(Reading Zero, Reading Step, Reading All)> OursAsync(IReadOnlyDictionary<string, string>? webExtra)
+        async Task<(Reading Zero, Reading Step, Reading All)> OursAsync(IReadOnlyDictionary<string, string>? webExtra, IReadOnlyDictionary<string, string>? siloExtra)
         {
-            await app.RestartAsync(webExtra);
+            await app.RestartAsync(webExtra, siloExtra);
             return await AppAsync(app, crowd.Cookies, step);
         }
 
-        var contenders = new List<(string Name, Func<Task<(Reading Zero, Reading Step, Reading All)>> Measure)> { ("ours", () => OursAsync(null)) };
-        if (variant.Count > 0)
+        var contenders = new List<(string Name, Func<Task<(Reading Zero, Reading Step, Reading All)>> Measure)> { ("ours", () => OursAsync(null, null)) };
+        if (variantWeb.Count > 0 || variantNode.Count > 0)
         {
-            contenders.Add(($"ours, web with {string.Join(" ", variant.Select(kv => $"{kv.Key}={kv.Value}"))}", () => OursAsync(variant)));
+            var web = variantNode.Concat(variantWeb).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+            var named = string.Join(", ", new[] { ("web", variantWeb), ("every node", variantNode) }.Where(v => v.Item2.Count > 0)
+                .Select(v => $"{v.Item1} with {string.Join(" ", v.Item2.Select(kv => $"{kv.Key}={kv.Value}"))}"));
+            contenders.Add(($"ours, {named}", () => OursAsync(web, variantNode)));
         }
 
         contenders.Add(("bare SignalR server", () => BareAsync(crowd.Cookies, step)));
@@ -116,7 +122,7 @@ public static class MemoryFootprint
     {
         var dll = typeof(MemoryFootprint).Assembly.Location;
         await using var server = await NodeProcess.StartDllAsync(dll, Path.GetDirectoryName(dll)!, "bare-hub-server",
-            new Dictionary<string, string> { ["DOTNET_gcServer"] = "1" }, arguments: ["bare-hub-server"]);
+            new Dictionary<string, string> { ["DOTNET_gcServer"] = "0" }, arguments: ["bare-hub-server"]);
         var hubs = new List<HubConnection>();
         try
         {

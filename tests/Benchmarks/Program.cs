@@ -8,8 +8,8 @@ using Cybernet.Testing;
 //   calls: [--users N (5000)] [--rate N (50)] [--seconds N (10)] [--rounds N (3)]: call setups (ring, answer, hang up) against a bare hub round trip
 //   calls-browser: [--tries N (20)] [--answer-after-ms N (1000)] [--first-time]: click Call -> ring, Accept (N ms after the ring) -> first remote frame, between two Chromium processes (--first-time: the site was never allowed the camera before, so no ring preview)
 //   lab: [--tries N (10)] [--mib N (64)] [--runs N (2)]: the NAT lab's cells, click on a contact -> open data channel and the path; throughput direct, relayed over UDP and TCP; coturn CPU (root)
-//   memory: [--users N (5000)] [--rounds N (3)] [--step N (1000)] [--variant-web-env NAME=VALUE]: server memory per connected user
-//           after a full GC, against a bare SignalR server; a variant (a GC mode, say) of the web node is measured beside ours in every round
+//   memory: [--users N (5000)] [--rounds N (3)] [--step N (1000)] [--variant-web-env NAME=VALUE] [--variant-node-env NAME=VALUE]: server memory per connected user
+//           after a full GC, against a bare SignalR server; a variant (a GC mode, say) of the web node or of every node is measured beside ours in every round
 //   --node-env NAME=VALUE (repeatable; signals, calls, memory): an environment variable for every node, such as DOTNET_gcServer
 //   --web-env NAME=VALUE (repeatable; signals, calls, memory): the same for the web nodes only
 //   files: [--mib N (1024)] [--runs N (3)] [--chunk BYTES] [--checkpoint-mib N] [--window-mib N] (default: the product's)
@@ -91,7 +91,7 @@ if (what is "calls-browser")
 if (what is "memory")
 {
     await using var app = await AppCluster.StartAsync(silos: 1, webs: 1, webSettings: webEnvironment, productionPresence: true, everyNode: nodeEnvironment);
-    await MemoryFootprint.RunAsync(app, Option("--users", 5000), Option("--rounds", 3), Option("--step", 1000), Pairs("--variant-web-env"));
+    await MemoryFootprint.RunAsync(app, Option("--users", 5000), Option("--rounds", 3), Option("--step", 1000), Pairs("--variant-web-env"), Pairs("--variant-node-env"));
 }
 
 if (what is "lab")

@@ -145,9 +145,9 @@ public sealed class AppCluster : IAsyncDisposable
     /// Stops every node and starts them again with the settings they were first started with, as a new Orleans cluster
     /// (a new cluster id, so nobody waits on the dead silos) of the same service on the same database: accounts, sign-in
     /// cookies and grain state stay. For a benchmark that needs fresh processes each round; <paramref name="webExtra"/>
-    /// adds settings to the web nodes for this start only (a GC mode to compare, say).
+    /// adds settings to the web nodes for this start only (a GC mode to compare, say), <paramref name="siloExtra"/> to the silos.
     /// </summary>
-    public async Task RestartAsync(IReadOnlyDictionary<string, string>? webExtra = null)
+    public async Task RestartAsync(IReadOnlyDictionary<string, string>? webExtra = null, IReadOnlyDictionary<string, string>? siloExtra = null)
     {
         var again = started.ToList();
         foreach (var node in Enumerable.Reverse(nodes))
@@ -159,16 +159,16 @@ public sealed class AppCluster : IAsyncDisposable
         clusterId = $"test-{Guid.NewGuid():N}"[..16];
         foreach (var (silo, name, extra) in again.OrderByDescending(n => n.Silo))
         {
-            if (silo)
-            {
-                await AddSiloAsync(name, extra);
-                continue;
-            }
-
             var settings = new Dictionary<string, string>(extra ?? new Dictionary<string, string>());
-            foreach (var (k, v) in webExtra ?? new Dictionary<string, string>())
+            foreach (var (k, v) in (silo ? siloExtra : webExtra) ?? new Dictionary<string, string>())
             {
                 settings[k] = v;
+            }
+
+            if (silo)
+            {
+                await AddSiloAsync(name, settings);
+                continue;
             }
 
             await AddWebAsync(name, settings);
