@@ -1,5 +1,6 @@
 global using System.Collections.Immutable;
 
+global using Cybernet.Grains.Interfaces;
 global using Cybernet.Grains.Interfaces.Calls;
 global using Cybernet.Grains.Interfaces.Contacts;
 global using Cybernet.Grains.Interfaces.Offers;

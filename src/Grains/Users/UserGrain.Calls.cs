@@ -51,7 +51,7 @@ public sealed partial class UserGrain
         {
             case RingAnswer.Answered:
                 // Glare that this call wins: ours gives way, and the device that placed it answers this one.
-                GrainFactory.GetGrain<ICallGrain>(ring.Other!.Value).GiveWay(call.CallId).Ignore();
+                GrainFactory.Call(ring.Other!.Value).GiveWay(call.CallId).Ignore();
                 SetCall(call);
                 break;
             case RingAnswer.Ringing:
@@ -198,7 +198,7 @@ public sealed partial class UserGrain
     {
         if (LiveCall() is { } call && (call.CallerSession == connectionId || call.CalleeSession == connectionId))
         {
-            GrainFactory.GetGrain<ICallGrain>(call.CallId).SessionGone(Me, connectionId).Ignore();
+            GrainFactory.Call(call.CallId).SessionGone(Me, connectionId).Ignore();
         }
     }
 }

@@ -168,7 +168,7 @@ public sealed partial class UserGrain(
         [.. contactPresence.Known.Where(p => IsAccepted(p.UserId))],
         [.. state.State.PendingOffers.Values.Where(o => IsAccepted(o.From)).OrderBy(o => o.Since)]);
 
-    private IUserGrain User(Guid userId) => GrainFactory.GetGrain<IUserGrain>(userId);
+    private IUserGrain User(Guid userId) => GrainFactory.User(userId);
 
     private async Task SaveAndTellSessionsAsync()
     {

@@ -14,7 +14,7 @@ public sealed class GrainPresenceLookup(IGrainFactory grains) : IPresenceLookup
         var online = new System.Collections.Concurrent.ConcurrentDictionary<Guid, bool>();
         await Parallel.ForEachAsync(userIds, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (userId, _) =>
         {
-            if ((await grains.GetGrain<IUserGrain>(userId).GetPresence()).State == PresenceState.Online)
+            if ((await grains.User(userId).GetPresence()).State == PresenceState.Online)
             {
                 online[userId] = true;
             }

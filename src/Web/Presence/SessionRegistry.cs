@@ -34,7 +34,7 @@ public sealed partial class SessionRegistry(
             set.Add(connectionId);
         }
 
-        return await grains.GetGrain<IUserGrain>(userId).Connect(connectionId, Reference, active);
+        return await grains.User(userId).Connect(connectionId, Reference, active);
     }
 
     public async Task DisconnectAsync(Guid userId, string connectionId)
@@ -47,7 +47,7 @@ public sealed partial class SessionRegistry(
             }
         }
 
-        await grains.GetGrain<IUserGrain>(userId).Disconnect(connectionId);
+        await grains.User(userId).Disconnect(connectionId);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -71,7 +71,7 @@ public sealed partial class SessionRegistry(
         {
             try
             {
-                await grains.GetGrain<IUserGrain>(entry.UserId).Renew(Reference, entry.Ids);
+                await grains.User(entry.UserId).Renew(Reference, entry.Ids);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

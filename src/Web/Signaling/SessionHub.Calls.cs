@@ -87,5 +87,5 @@ public sealed partial class SessionHub
     }
 
     private ICallGrain Call(Guid callId) =>
-        grains.GetGrain<ICallGrain>(callId == Guid.Empty ? throw new HubException("A call id is required.") : callId);
+        grains.Call(callId == Guid.Empty ? throw new HubException("A call id is required.") : callId);
 }

@@ -18,7 +18,7 @@ public sealed partial class SessionHub(
 {
     private Guid Me => Guid.Parse(Context.User!.FindFirstValue(ClaimTypes.NameIdentifier)!);
 
-    private IUserGrain MyGrain => grains.GetGrain<IUserGrain>(Me);
+    private IUserGrain MyGrain => grains.User(Me);
 
     public override async Task OnConnectedAsync()
     {
@@ -88,7 +88,7 @@ public sealed partial class SessionHub(
         }
 
         var relayed = new RelayedSignal(Me, Context.ConnectionId, signal!.ToSession, signal.Kind!, signal.Payload!);
-        var outcome = await grains.GetGrain<IUserGrain>(signal.To!.Value).DeliverSignal(relayed);
+        var outcome = await grains.User(signal.To!.Value).DeliverSignal(relayed);
         return outcome == SignalOutcome.NotAContact
             ? throw new HubException("You can only signal your contacts.")
             : new SignalResultDto(outcome);
@@ -146,7 +146,7 @@ public sealed partial class SessionHub(
             return new SignalResultDto(SignalOutcome.Delivered);
         }
 
-        var outcome = await grains.GetGrain<IUserGrain>(to).SetPendingOffer(Me, kind, count, bytes);
+        var outcome = await grains.User(to).SetPendingOffer(Me, kind, count, bytes);
         switch (outcome)
         {
             case SignalOutcome.NotAContact:
