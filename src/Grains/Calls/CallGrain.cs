@@ -1,7 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 using Orleans.Runtime;
+using Orleans.Storage;
 
 namespace Cybernet.Grains.Calls;
 
@@ -11,21 +13,30 @@ namespace Cybernet.Grains.Calls;
 /// PostgreSQL, so that a ring whose silo died still ends as missed and the callee still gets the missed call. The answer
 /// drops both: an answered call lives in memory, its media never touched the server, and if its silo dies its devices
 /// make it again from what they hold (<see cref="Resume"/>). A grain timer looks at the deadlines every second while one
-/// is pending; once the ending is told to both users' grains, the call is forgotten.
+/// is pending; once the ending is told to both users' grains, the call is forgotten. The record is read from storage
+/// only by an activation that did not start the call (after a silo's death, or woken by the reminder): a call's id is
+/// new when it starts (the hub makes it), so its start reads nothing.
 /// </summary>
 public sealed partial class CallGrain(
-    [PersistentState("call", "calls")] IPersistentState<CallRecord> state,
     IOptions<CallOptions> options,
     CallClock clock,
     ILogger<CallGrain> logger) : Grain, ICallGrain, IRemindable
 {
     private const string RingReminder = "call";
+    private const string StateName = "call";
     private static readonly TimeSpan LookEvery = TimeSpan.FromSeconds(1);
 
     private readonly CallOptions settings = options.Value;
     private CallMachine machine = null!;
     private IGrainTimer? watch;
     private IGrainReminder? ringReminder;
+    private IGrainStorage storage = null!;
+
+    /// <summary>The record as last read or written, with the storage's version tag.</summary>
+    private readonly GrainState<CallRecord> saved = new(new CallRecord());
+
+    /// <summary>This activation knows whether a record is stored: it read it, or it started the call.</summary>
+    private bool loaded;
 
     /// <summary>The record and the ring's reminder are in storage (from the start of the ring until it ends or is answered).</summary>
     private bool durable;
@@ -36,14 +47,33 @@ public sealed partial class CallGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        durable = state.RecordExists && state.State.Placed;
-        machine = new CallMachine(durable ? state.State : new CallRecord(), settings);
-        Watch();
+        storage = ServiceProvider.GetRequiredKeyedService<IGrainStorage>("calls");
+        machine = new CallMachine(new CallRecord(), settings);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Reads the ring's record, once per activation, unless this activation started the call.</summary>
+    private async Task LoadAsync()
+    {
+        if (loaded)
+        {
+            return;
+        }
+
+        await storage.ReadStateAsync(StateName, this.GetGrainId(), saved);
+        loaded = true;
+        durable = saved is { RecordExists: true, State: { Placed: true } };
+        if (durable)
+        {
+            machine = new CallMachine(saved.State!, settings);
+            Watch();
+        }
     }
 
     public async Task<CallUpdate> Start(Guid caller, string session, Guid callee, bool video)
     {
+        // A new call (its id is made for this start): nothing of it can be stored yet.
+        loaded = true;
         machine.Start(Id, caller, session, callee, video, Now);
         var check = await User(caller).BeginCall(machine.View(Now));
         switch (check.Answer)
@@ -52,7 +82,7 @@ public sealed partial class CallGrain(
                 break;
             case CallerAnswer.AnswerTheirs:
                 // They are ringing me: answering their call is what both want. This call never existed.
-                var theirs = await GrainFactory.GetGrain<ICallGrain>(check.Other!.Value).Accept(caller, session);
+                var theirs = await GrainFactory.Call(check.Other!.Value).Accept(caller, session);
                 var merged = machine.View(Now) with { Phase = CallPhase.Ended, Outcome = CallOutcome.Merged, MergedInto = theirs.CallId };
                 Forget();
                 return merged;
@@ -81,7 +111,7 @@ public sealed partial class CallGrain(
             {
                 // We called each other at once and theirs holds: the device that placed this call answers theirs. Not
                 // awaited (that call may be busy ringing us); if our grain answered it first, the refusal is dropped.
-                GrainFactory.GetGrain<ICallGrain>(other).Accept(caller, session).Ignore();
+                GrainFactory.Call(other).Accept(caller, session).Ignore();
             }
         }
         catch (Exception error) when (error is not CallRefusedException)
@@ -122,6 +152,7 @@ public sealed partial class CallGrain(
             throw new CallRefusedException("This claim is for another call.");
         }
 
+        await LoadAsync();
         await ExpireAsync();
         if (!machine.Record.Placed)
         {
@@ -142,6 +173,7 @@ public sealed partial class CallGrain(
 
     public async Task Signal(string session, CallSignal signal)
     {
+        await LoadAsync();
         await ExpireAsync();
         NoteForgotten(signal.FromUser);
         var (to, toSession) = machine.SignalTarget(signal.FromUser, session, signal.ToSession);
@@ -150,6 +182,7 @@ public sealed partial class CallGrain(
 
     public async Task<CallUpdate> Get(Guid user)
     {
+        await LoadAsync();
         await ExpireAsync();
         if (!machine.Record.Placed || (machine.IsEnded && machine.Record.Reported))
         {
@@ -163,6 +196,7 @@ public sealed partial class CallGrain(
 
     public async Task SessionGone(Guid user, string session)
     {
+        await LoadAsync();
         NoteForgotten(user);
         if (machine.SessionGone(user, session, Now))
         {
@@ -172,6 +206,7 @@ public sealed partial class CallGrain(
 
     public async Task GiveWay(Guid other)
     {
+        await LoadAsync();
         if (machine.GiveWay(other, Now))
         {
             await ChangedAsync();
@@ -180,6 +215,7 @@ public sealed partial class CallGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        await LoadAsync();
         if (!machine.Record.Placed || machine.Record.Reported || !durable)
         {
             // Forgotten, answered, or told already: nothing more to wake for.
@@ -207,6 +243,7 @@ public sealed partial class CallGrain(
 
     private async Task<CallUpdate> ActAsync(Guid user, Func<bool> act)
     {
+        await LoadAsync();
         await ExpireAsync();
         NoteForgotten(user);
         return act() ? await ChangedAsync() : machine.View(Now);
@@ -286,8 +323,8 @@ public sealed partial class CallGrain(
             LogEndNotReported(error, Id);
             if (durable)
             {
-                state.State = machine.Record;
-                await state.WriteStateAsync();
+                saved.State = machine.Record;
+                await storage.WriteStateAsync(StateName, this.GetGrainId(), saved);
             }
 
             Watch();
@@ -318,8 +355,8 @@ public sealed partial class CallGrain(
     /// <summary>The ring's two writes: its record, and the reminder that wakes the call on another silo to end it as missed.</summary>
     private async Task SaveRingAsync()
     {
-        state.State = machine.Record;
-        await state.WriteStateAsync();
+        saved.State = machine.Record;
+        await storage.WriteStateAsync(StateName, this.GetGrainId(), saved);
         durable = true;
         ringReminder = await this.RegisterOrUpdateReminder(RingReminder, settings.RingTimeout, settings.Backstop);
     }
@@ -335,7 +372,7 @@ public sealed partial class CallGrain(
             return;
         }
 
-        await state.ClearStateAsync();
+        await storage.ClearStateAsync(StateName, this.GetGrainId(), saved);
         durable = false;
         await DropReminderAsync();
     }
@@ -372,7 +409,7 @@ public sealed partial class CallGrain(
         DeactivateOnIdle();
     }
 
-    private IUserGrain User(Guid id) => GrainFactory.GetGrain<IUserGrain>(id);
+    private IUserGrain User(Guid id) => GrainFactory.User(id);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId} could not ring its callee; it ends as not available")]
     private partial void LogCallNotPlaced(Exception exception, Guid callId);
