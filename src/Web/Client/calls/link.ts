@@ -213,9 +213,11 @@ export class CallLink {
     // Nothing came in for a second (a call always carries audio, silent or not): the path may be gone with a network
     // change, seconds before ICE says "disconnected"; a probe finds a signaling connection that died with it.
     if (before && before.packetsReceived > 0 && now.packetsReceived === before.packetsReceived) this.host.probe();
-    // On a relay for 3 s while a direct pair works: the impolite side asks for new checks once (see preferDirect).
+    // On a relay while a direct pair works: new checks, once per side (see preferDirect). The impolite side asks after
+    // 3 s; the polite one after 6 s, for when only it saw the direct pair answered (Chromium, controlling on the other
+    // side, may stop checking that pair once it chose a relay). Should both ask at once, negotiation resolves it.
     this.relayedThoughDirect = now.path !== null && now.path !== "direct" && now.directWorks ? this.relayedThoughDirect + 1 : 0;
-    if (this.relayedThoughDirect >= 3 && !media.polite) media.preferDirect();
+    if (this.relayedThoughDirect >= (media.polite ? 6 : 3)) media.preferDirect();
     if (before) {
       const packets = now.packetsReceived - before.packetsReceived + (now.packetsLost - before.packetsLost);
       const loss = packets > 0 ? Math.max(0, now.packetsLost - before.packetsLost) / packets : 0;
