@@ -12,6 +12,7 @@ using Cybernet.Testing;
 //           after a full GC, against a bare SignalR server; a variant (a GC mode, say) of the web node or of every node is measured beside ours in every round
 //   --node-env NAME=VALUE (repeatable; signals, calls, memory): an environment variable for every node, such as DOTNET_gcServer
 //   --web-env NAME=VALUE (repeatable; signals, calls, memory): the same for the web nodes only
+//   --silo-env NAME=VALUE (repeatable; calls): the same for the silos only
 //   files: [--mib N (1024)] [--runs N (3)] [--chunk BYTES] [--checkpoint-mib N] [--window-mib N] (default: the product's)
 int Option(string name, int fallback)
 {
@@ -24,6 +25,7 @@ Dictionary<string, string> Pairs(string option) => args.Select((a, i) => (a, i))
     .Select(p => args[p.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
 var nodeEnvironment = Pairs("--node-env");
 var webEnvironment = Pairs("--web-env");
+var siloEnvironment = Pairs("--silo-env");
 
 var what = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal) && !a.Contains('=', StringComparison.Ordinal) && !int.TryParse(a, out _)) ?? "messaging";
 if (what == "bare-hub-server")
@@ -47,6 +49,11 @@ if (nodeEnvironment.Count > 0)
 if (webEnvironment.Count > 0)
 {
     Console.WriteLine($"# web nodes run with {string.Join(", ", webEnvironment.Select(kv => $"{kv.Key}={kv.Value}"))}");
+}
+
+if (siloEnvironment.Count > 0)
+{
+    Console.WriteLine($"# silos run with {string.Join(", ", siloEnvironment.Select(kv => $"{kv.Key}={kv.Value}"))}");
 }
 
 Console.WriteLine($"# Cybernet Call benchmark: {what}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores");
@@ -78,7 +85,7 @@ if (what is "channels")
 
 if (what is "calls")
 {
-    await using var app = await AppCluster.StartAsync(silos: 1, webs: 1, webSettings: webEnvironment, productionPresence: true, everyNode: nodeEnvironment);
+    await using var app = await AppCluster.StartAsync(silos: 1, webs: 1, webSettings: webEnvironment, productionPresence: true, everyNode: nodeEnvironment, siloOnly: siloEnvironment);
     await CallSetup.RunAsync(app, Option("--users", 5000), Option("--rate", 50), TimeSpan.FromSeconds(Option("--seconds", 10)), Option("--rounds", 3));
 }
 

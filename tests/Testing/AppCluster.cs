@@ -37,8 +37,10 @@ public sealed class AppCluster : IAsyncDisposable
     /// (30 s, renewed every 10 s, swept every 5 s), as a benchmark of the server's cost per user must.
     /// </summary>
     /// <param name="everyNode">Settings (or environment variables, such as the GC's) for every silo and web node.</param>
+    /// <param name="siloOnly">The same for the silos only.</param>
     public static async Task<AppCluster> StartAsync(
-        int silos, int webs, IReadOnlyDictionary<string, string>? webSettings = null, bool productionPresence = false, IReadOnlyDictionary<string, string>? everyNode = null)
+        int silos, int webs, IReadOnlyDictionary<string, string>? webSettings = null, bool productionPresence = false, IReadOnlyDictionary<string, string>? everyNode = null,
+        IReadOnlyDictionary<string, string>? siloOnly = null)
     {
         var cluster = new AppCluster();
         cluster.Mail = await MailCatcher.GetSharedAsync();
@@ -47,6 +49,11 @@ public sealed class AppCluster : IAsyncDisposable
         try
         {
             var siloSettings = new Dictionary<string, string>(everyNode ?? new Dictionary<string, string>());
+            foreach (var (k, v) in siloOnly ?? new Dictionary<string, string>())
+            {
+                siloSettings[k] = v;
+            }
+
             if (productionPresence)
             {
                 siloSettings["Presence:Lease"] = "00:00:30";
